@@ -1,0 +1,1 @@
+"""drip's faces: the `drip` command line and the web app, thin layers over the packages."""

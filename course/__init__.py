@@ -1,0 +1,1 @@
+"""The course builder: source articles (text, Markdown, HTML) to a drip sequence of lessons."""

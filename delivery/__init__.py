@@ -1,0 +1,1 @@
+"""Delivery backends: one module per provider behind the small interface in `base`."""

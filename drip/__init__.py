@@ -1,0 +1,1 @@
+"""drip's foundation: settings and the database, shared by every other package."""

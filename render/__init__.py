@@ -1,0 +1,1 @@
+"""Rendering: lessons into inline-styled HTML emails with plain-text twins, in two stages."""

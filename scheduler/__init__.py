@@ -1,0 +1,1 @@
+"""The daily drip: the planner (timing rules), the ledger (deliveries), runs and the job."""

@@ -1,0 +1,1 @@
+"""Subscribers: the store, double opt-in, unsubscribe, suppression, import, export, erase."""
