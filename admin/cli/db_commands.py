@@ -6,7 +6,12 @@ import typer
 
 from admin.cli.runtime import runtime
 
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+db_app = typer.Typer(no_args_is_help=True)
+
+
+@db_app.callback()
+def db_group() -> None:
+    """Database maintenance."""
 
 
 @db_app.command("upgrade")
