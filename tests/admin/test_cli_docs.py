@@ -17,7 +17,7 @@ def _commands(group: click.Group, prefix: str = "drip") -> list[tuple[str, click
     found: list[tuple[str, click.Command]] = []
     for name, command in sorted(group.commands.items()):
         path = f"{prefix} {name}"
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):  # typer ships its own click: no isinstance
             found.extend(_commands(command, path))
         else:
             found.append((path, command))
