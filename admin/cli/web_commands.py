@@ -1,9 +1,86 @@
-"""`drip` commands: web (filled in by its issue)."""
+"""`drip serve` (the web app with the scheduler) and `drip users add` (console logins)."""
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
+
 import typer
+import uvicorn
+
+from admin.cli.runtime import runtime
+from admin.web import access_log
+from admin.web.app import create_app
+from admin.web.users import Role, add_user
+from drip.db import transaction
+from drip.errors import DripError
+from drip.settings import Settings, get_settings
+
+users_app = typer.Typer(no_args_is_help=True)
+
+
+class ServeError(DripError):
+    """`drip serve` cannot start as configured."""
+
+
+def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
+    """THE HOOK for the scheduler: what runs beside the web app for as long as it serves.
+
+    Return a context manager that starts the APScheduler job on entry and stops it on
+    exit (finishing the batch in hand); `drip serve` enters it when the app starts and
+    leaves it when uvicorn shuts down. Until the scheduler lands it runs nothing.
+    """
+    return nullcontext()
+
+
+def check_can_serve(settings: Settings) -> None:
+    if settings.env == "production" and settings.has_placeholder_postal_address:
+        raise ServeError(
+            "DRIP_POSTAL_ADDRESS: set the sender's real postal address before serving in "
+            "production (every email prints it)"
+        )
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the web app (public pages, admin console, webhooks) with the scheduler.
+
+    Put a TLS-terminating proxy in front of it in production; uvicorn reads the client
+    address from X-Forwarded-For when the proxy runs on this machine.
+
+    Example: drip serve --host 0.0.0.0 --port 8000
+    """
+    settings = get_settings()
+    check_can_serve(settings)
+    app = create_app(settings, background=lambda: scheduler_job(settings))
+    access_log.install()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+
+
+@users_app.callback()
+def users_group() -> None:
+    """Logins for the web console."""
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="The login name."),
+    role: Role = typer.Option(..., "--role", help="admin (everything) or marketer (templates)."),
+) -> None:
+    """Make a login for the web console; the password comes from DRIP_PASSWORD or a prompt.
+
+    Example: drip users add ada --role admin
+    """
+    password = os.environ.get("DRIP_PASSWORD")
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with transaction(runtime().sessions) as session:
+        user = add_user(session, name, role.value, password)
+        typer.echo(f"added {user.role} {user.name!r}: log in at /admin/login")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
