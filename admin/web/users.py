@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, String, select
+from sqlalchemy import CheckConstraint, DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from drip.db import Base
@@ -38,6 +38,7 @@ class UserError(DripError, ValueError):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'marketer')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
