@@ -64,13 +64,11 @@ def previous_version(session: Session, version: TemplateVersion) -> TemplateVers
 
 def current_sources(session: Session) -> dict[str, str]:
     """The newest saved text of each template that has versions (the overlay)."""
-    newest = (
-        select(func.max(TemplateVersion.id)).group_by(TemplateVersion.name).scalar_subquery()
-    )
+    newest = select(func.max(TemplateVersion.id)).group_by(TemplateVersion.name).scalar_subquery()
     rows = session.execute(
         select(TemplateVersion.name, TemplateVersion.source).where(TemplateVersion.id.in_(newest))
     )
-    return {name: source for name, source in rows}
+    return {str(name): str(source) for name, source in rows.tuples()}
 
 
 def overlay(defaults: Mapping[str, str], saved: Mapping[str, str]) -> dict[str, str]:
