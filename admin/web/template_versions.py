@@ -68,7 +68,7 @@ def current_sources(session: Session) -> dict[str, str]:
     rows = session.execute(
         select(TemplateVersion.name, TemplateVersion.source).where(TemplateVersion.id.in_(newest))
     )
-    return {str(name): str(source) for name, source in rows.tuples()}
+    return {str(name): str(source) for name, source in rows}
 
 
 def overlay(defaults: Mapping[str, str], saved: Mapping[str, str]) -> dict[str, str]:
