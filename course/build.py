@@ -14,8 +14,8 @@ from typing import Literal
 
 from course.errors import CourseError, error_at, where
 from course.model import Article, Course, Lesson, Section
-from course.readers import read_article
-from course.spec import CourseSpec, LessonSpec, Pick, load_spec
+from course.readers import format_of, read_article
+from course.spec import ArticleSource, CourseSpec, LessonSpec, Pick, load_spec
 
 FateKind = Literal["lesson", "excluded", "unassigned"]
 
@@ -86,17 +86,25 @@ def build_course(spec_path: Path, *, strict: bool = False) -> Build:
 
 
 def _read(spec: CourseSpec, slug: str) -> Article:
+    """One article of the spec; its errors also name the spec line that named it."""
     source = spec.article(slug)
-    if not source.path.is_file():
-        raise error_at(
-            spec.path, source.line, f"article {slug!r}: no such file {where(source.path)}"
-        )
     try:
-        return read_article(source.path, slug=slug, format=source.format, encoding=source.encoding)
+        format_ = source.format or format_of(source.path)
     except CourseError as error:
-        raise CourseError(
-            f"{error} (article {slug!r}, named at {where(spec.path, source.line)})"
-        ) from None
+        raise _named_at(error, spec, source) from None
+    if not source.path.is_file():
+        missing = f"article {slug!r}: no such file {where(source.path)}"
+        raise error_at(spec.path, source.line, missing)
+    try:
+        return read_article(source.path, slug=slug, format=format_, encoding=source.encoding)
+    except CourseError as error:
+        raise _named_at(error, spec, source) from None
+
+
+def _named_at(error: CourseError, spec: CourseSpec, source: ArticleSource) -> CourseError:
+    return CourseError(
+        f"{error} (article {source.slug!r}, named at {where(spec.path, source.line)})"
+    )
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,24 @@
 It is read node by node (PyYAML's composer keeps every node's line), so each mistake is
 reported as `spec.yaml:LINE: what is wrong`. The format is documented in README.md:
 
-    slug: magnesium
-    title: The 60-Day Magnesium Course
+    slug: vitamin-d
+    title: Vitamin D in Four Days
     description: What the course is, in a sentence or two.
     disclaimer: The medical disclaimer every email carries.
     articles:
-      blood-flow: articles/magnesium-for-blood-flow.txt     # path, relative to this file
-      glycinate: {path: articles/glycinate.html, encoding: windows-1252}
+      sunshine: articles/vitamin-d.txt                    # path, relative to this file
+      sources: {path: articles/sources.html, encoding: windows-1252}
     lessons:
       - slug: welcome
         title: Welcome
-        subject: Your magnesium course starts today
-        preheader: What the next six days hold
+        subject: Your vitamin D course starts today
+        preheader: What the next three days hold
         sections:
-          - glycinate: "(untitled)"                           # before the first heading
-          - blood-flow: [Introduction, "Why Magnesium*"]     # heading patterns, in order
+          - sources: "(untitled)"                          # before the first heading
+          - sunshine: [Introduction, "Why Vitamin D*"]     # heading patterns, in order
     exclude:
-      - glycinate: Conclusion
-        reason: restates the benefits the best-forms lesson already gives
+      - sources: Conclusion
+        reason: restates what the welcome already says
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def is_question(text: str) -> bool:
 
 
 def is_title_case(text: str) -> bool:
-    """Most significant words capitalised, as in "What Is Magnesium Glycinate?"."""
+    """Most significant words capitalised, as in "What Is Vitamin D?"."""
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.lower() not in _MINOR_WORDS]
     if not words:
         return False
@@ -98,8 +98,8 @@ def is_title_case(text: str) -> bool:
 def looks_like_heading(text: str) -> bool:
     """A short line without closing punctuation, starting with a capital or a digit.
 
-    A question counts only in title case: "What Is Glycinate?" heads a section, while
-    "Can magnesium help?" is a sentence (an FAQ question, or a rhetorical one).
+    A question counts only in title case: "What Is Vitamin D?" heads a section, while
+    "Can zinc help?" is a sentence (an FAQ question, or a rhetorical one).
     """
     if not text or len(text.split()) > HEADING_MAX_WORDS:
         return False

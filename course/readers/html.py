@@ -134,11 +134,11 @@ def _block(element: HtmlElement) -> Iterator[RawBlock]:
 def _dropped_because(element: HtmlElement) -> str | None:
     tag = element.tag.lower()
     if tag in _DROPPED_TAGS:
-        return f"a <{tag}> element (page furniture)"
+        return f"page furniture (<{tag}>)"
     if tag == "header" and not any(a.tag == "article" for a in element.iterancestors()):
-        return "the page's <header>"
+        return "page furniture (the page's <header>)"
     if _is_chrome(element):
-        return f"an element marked {_names(element)!r} (page furniture)"
+        return f"page furniture (marked {_names(element)!r})"
     return None
 
 

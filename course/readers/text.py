@@ -76,7 +76,7 @@ def _continues(
     """A hard-wrapped line: it starts in lower case right under a paragraph or an item."""
     if previous_blank or not line[0].islower():
         return False
-    return bool(pending) or (bool(blocks) and isinstance(blocks[-1], Para))
+    return bool(pending) or (bool(blocks) and isinstance(blocks[-1], Para | Heading))
 
 
 def _join_continuation(line: str, blocks: list[RawBlock], pending: list[_Pending]) -> None:
@@ -85,8 +85,10 @@ def _join_continuation(line: str, blocks: list[RawBlock], pending: list[_Pending
         pending[-1] = (ListItem(f"{item.text} {line}", item.lead), ordered, number)
         return
     last = blocks[-1]
-    assert isinstance(last, Para)
-    blocks[-1] = Para(f"{last.text} {line}", last.line, last.subtitle)
+    if isinstance(last, Heading) and last.level == 1:  # a title wrapped onto two lines
+        blocks[-1] = Heading(f"{last.text} {line}", 1, last.line)
+    elif isinstance(last, Para | Heading):  # a "heading" that was a paragraph's first line
+        blocks[-1] = Para(f"{last.text} {line}", last.line)
 
 
 def _flush(pending: list[_Pending]) -> list[RawBlock]:
