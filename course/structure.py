@@ -139,7 +139,9 @@ def _sections(blocks: list[RawBlock], slug: str) -> list[Section]:
     drafts: list[_Draft] = []
     current = _Draft(heading="", line=blocks[0].line if blocks else 0, faq=False)
     for block in blocks:
-        if isinstance(block, Heading) and not (current.faq and is_question(block.text)):
+        if current.faq and isinstance(block, Heading) and _answers(current.blocks, block):
+            current.blocks.append(Para(block.text, block.line))
+        elif isinstance(block, Heading) and not (current.faq and is_question(block.text)):
             if current.heading or current.blocks:
                 drafts.append(current)
             current = _Draft(block.text, block.line, faq=is_faq_heading(block.text))
@@ -157,6 +159,16 @@ def _sections(blocks: list[RawBlock], slug: str) -> list[Section]:
         )
         for index, draft in enumerate(drafts)
     ]
+
+
+def _answers(section: list[RawBlock], heading: Heading) -> bool:
+    """A short line right under an FAQ question ("Yes, daily") is its answer, not a heading."""
+    if not section or is_question(heading.text):
+        return False
+    last = section[-1]
+    return isinstance(last, Question) or (
+        isinstance(last, Heading | Para) and is_question(last.text)
+    )
 
 
 def _content(raw: list[RawBlock], *, faq: bool) -> tuple[Block, ...]:

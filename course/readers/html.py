@@ -52,7 +52,7 @@ def read_fragment(source: str, first_line: int) -> list[RawBlock]:
 
 
 def _content_root(document: HtmlElement) -> HtmlElement:
-    articles = [a for a in document.iter("article") if not _is_chrome(a)]
+    articles = [a for a in document.iter("article") if not _in_furniture(a)]
     with_title = [a for a in articles if a.find(".//h1") is not None]
     if with_title or articles:
         return max(with_title or articles, key=lambda a: len(a.text_content()))
@@ -64,10 +64,11 @@ def _content_root(document: HtmlElement) -> HtmlElement:
 
 
 def _title_outside(document: HtmlElement, root: HtmlElement) -> Iterator[RawBlock]:
-    """The page's title when the content root holds no <h1>: the first <h1>, else <title>."""
+    """The page's title when the content root holds no <h1>: an <h1> elsewhere that is not
+    page furniture (a site logo), else the <title> without the site's name."""
     if root.find(".//h1") is not None:
         return
-    h1 = document.find(".//h1")
+    h1 = next((h for h in document.iter("h1") if not _in_furniture(h)), None)
     if h1 is not None:
         yield Heading(inline_text(h1), 1, h1.sourceline or 0)
         return
@@ -140,6 +141,11 @@ def _dropped_because(element: HtmlElement) -> str | None:
     if _is_chrome(element):
         return f"page furniture (marked {_names(element)!r})"
     return None
+
+
+def _in_furniture(element: HtmlElement) -> bool:
+    """Inside something dropped: a teaser card's <article> in an <aside>, a logo's <h1>."""
+    return any(_dropped_because(node) is not None for node in (element, *element.iterancestors()))
 
 
 def _names(element: HtmlElement) -> str:

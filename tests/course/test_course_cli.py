@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from course import build_course
-from drip.settings import DEFAULT_COURSE
+from drip.settings import DEFAULT_COURSE, REPO_ROOT
 from tests.course.conftest import DEFAULT_LESSONS, FIXTURES, CliResult
 
 Drip = Callable[..., CliResult]
@@ -128,3 +129,23 @@ def test_demo_builds_the_default_course_and_reports(drip: Drip) -> None:
     assert (result.code, result.err) == (0, "")
     assert "sixty-day-protocol" in result.out
     assert "0 unassigned" in result.out
+
+
+def test_the_readme_spec_example_builds(tmp_path: Path) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[
+        readme.index("<!-- section:course -->") : readme.index("<!-- /section:course -->")
+    ]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(DEFAULT_COURSE.parent / "articles", tmp_path / "articles")
+    spec = tmp_path / "example.yaml"
+    spec.write_text(example, encoding="utf-8")
+    built = build_course(spec)
+    assert [section.heading for section in built.course.lessons[0].sections] == [
+        "",
+        "Introduction",
+        "Why Magnesium Is a Foundational Mineral",
+    ]
+    assert [fate.section.heading for fate in built.fates if fate.kind == "excluded"] == [
+        "Conclusion"
+    ]

@@ -147,3 +147,22 @@ def test_undeclared_non_utf8_html_is_refused(write: Callable[[str, bytes], Path]
     path = write("bad.html", "<h1>Caf\xe9</h1>\n<h2>A</h2><p>b</p>".encode("latin-1"))
     with pytest.raises(CourseError, match=r"bad\.html:1: not UTF-8 text \(byte 0xe9\)"):
         read_article(path, slug="bad")
+
+
+def test_site_logo_h1_and_teaser_cards_are_not_the_article(
+    write: Callable[[str, str], Path],
+) -> None:
+    path = write(
+        "cards.html",
+        """
+        <html><head><title>Iron and Energy | Wellness Site</title></head><body>
+        <header><h1 class="logo">Wellness Site</h1></header>
+        <article><h2>Why Iron Matters</h2><p>Iron carries oxygen in the blood.</p></article>
+        <aside><article><h1>Another Post</h1><p>A teaser that is much longer than the real
+        article so that length alone would pick it, which it must not.</p></article></aside>
+        </body></html>
+        """,
+    )
+    article = read_article(path, slug="cards")
+    assert article.title == "Iron and Energy"
+    assert headings(article) == ["Why Iron Matters"]

@@ -242,3 +242,28 @@ def test_blank_line_separated_numbered_points_form_one_list(
         ItemList((ListItem("First step."), ListItem("Second step.")), ordered=True),
         Paragraph("Done now."),
     )
+
+
+def test_a_short_answer_under_an_faq_question_is_not_a_heading() -> None:
+    article = assemble(
+        read_text(
+            "Title\n\nIntro\n\nText.\n\nFAQ\n\nCan I take it daily?\n\nYes, daily\n\n"
+            "Is it safe?\n\nMostly.\n\nSummary\n\nDone.\n"
+        ),
+        slug="t",
+        source=Path("t.txt"),
+        format="text",
+    )
+    assert headings(article) == ["Intro", "FAQ", "Summary"]
+    assert article.sections[1].blocks == (
+        QA("Can I take it daily?", (Paragraph("Yes, daily"),)),
+        QA("Is it safe?", (Paragraph("Mostly."),)),
+    )
+
+
+def test_bom_and_windows_line_endings_read_the_same(write: Callable[[str, bytes], Path]) -> None:
+    text = GLYCINATE.read_text(encoding="utf-8")
+    crlf = write("crlf.txt", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    plain = read_article(GLYCINATE, slug="g")
+    again = read_article(crlf, slug="g")
+    assert (again.title, again.sections) == (plain.title, plain.sections)
