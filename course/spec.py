@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -187,8 +188,8 @@ class _SpecReader:
         fields: dict[str, tuple[Node, Node]],
         what: str,
         *,
-        required: set[str],
-        optional: set[str] = frozenset(),  # type: ignore[assignment]
+        required: AbstractSet[str],
+        optional: AbstractSet[str] = frozenset(),
     ) -> None:
         for name, (key, _) in fields.items():
             if name not in required | optional:
@@ -284,7 +285,9 @@ class _SpecReader:
             line=_line(node),
         )
 
-    def pick(self, node: Node, known: set[str], what: str, extra: set[str] = frozenset()) -> Pick:  # type: ignore[assignment]
+    def pick(
+        self, node: Node, known: set[str], what: str, extra: AbstractSet[str] = frozenset()
+    ) -> Pick:
         fields = self.mapping(node, f"{what}: a sections entry")
         names = [name for name in fields if name not in extra]
         if len(names) != 1:
@@ -300,6 +303,8 @@ class _SpecReader:
         return Pick(article, patterns, _line(key))
 
     def exclusions(self, node: Node, known: set[str]) -> tuple[Exclusion, ...]:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
+            return ()  # `exclude:` with nothing under it
         if not isinstance(node, SequenceNode):
             raise self.fail(node, "exclude must be a list of `article: [patterns]` with a reason")
         return tuple(self.exclusion(item, known) for item in node.value)

@@ -13,7 +13,7 @@ scraped as text, written in Markdown or saved as HTML:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from course.blocks import Chrome, Heading, Items, Para, Question, RawBlock
@@ -33,6 +33,7 @@ from course.text import (
     TEASER_HEADING,
     ends_a_sentence,
     has_letters,
+    is_contents_heading,
     is_faq_heading,
     is_question,
     is_ui_phrase,
@@ -45,7 +46,7 @@ def assemble(blocks: list[RawBlock], *, slug: str, source: Path, format: SourceF
     if title is None:
         raise error_at(source, None, "no title: the article must start with its title")
     subtitle, content = _subtitle(content)
-    sections = _sections(content, slug)
+    sections = _drop_contents(_sections(content, slug), removed)
     if not any(section.heading for section in sections):
         raise error_at(
             source,
@@ -158,6 +159,38 @@ def _sections(blocks: list[RawBlock], slug: str) -> list[Section]:
             line=draft.line,
         )
         for index, draft in enumerate(drafts)
+    ]
+
+
+def _drop_contents(sections: list[Section], removed: list[Removed]) -> list[Section]:
+    """A table of contents (a list of the article's own headings) is page furniture."""
+    headings = {section.heading.casefold() for section in sections}
+    kept: list[Section] = []
+    for section in sections:
+        if _is_contents(section, headings):
+            reason = "a table of contents"
+            removed.append(Removed(section.heading, section.line, reason))
+            removed.extend(Removed(entry, section.line, reason) for entry in _entries(section))
+        else:
+            kept.append(replace(section, index=len(kept)))
+    return kept
+
+
+def _is_contents(section: Section, headings: set[str]) -> bool:
+    if not is_contents_heading(section.heading) or not section.blocks:
+        return False
+    if not all(isinstance(block, ItemList) for block in section.blocks):
+        return False
+    entries = _entries(section)
+    return 2 * sum(entry.casefold() in headings for entry in entries) >= len(entries)
+
+
+def _entries(section: Section) -> list[str]:
+    return [
+        item.text if item.lead is None else f"{item.lead}: {item.text}"
+        for block in section.blocks
+        if isinstance(block, ItemList)
+        for item in block.items
     ]
 
 

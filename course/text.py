@@ -30,6 +30,9 @@ _MINOR_WORDS = words(
     "per up your you it its this that"
 )
 _LEAD = re.compile(r"^(?P<lead>[^:.!?]{1,60}?)\s*:\s+(?P<text>\S.*)$")
+_CONTENTS_HEADING = re.compile(
+    r"^(?:table of contents|contents|in this (?:article|post|guide))$", re.IGNORECASE
+)
 _FAQ_HEADING = re.compile(r"\b(faqs?|frequently asked questions|questions)\b", re.IGNORECASE)
 
 # Teaser blocks a blog appends after the article ("Hot Articles", "Related Posts" ...):
@@ -108,6 +111,10 @@ def looks_like_heading(text: str) -> bool:
     if is_question(text):
         return is_title_case(text)
     return not ends_a_sentence(text)
+
+
+def is_contents_heading(heading: str) -> bool:
+    return bool(_CONTENTS_HEADING.match(heading))
 
 
 def is_faq_heading(heading: str) -> bool:

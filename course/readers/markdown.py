@@ -91,8 +91,8 @@ def _paragraph(node: SyntaxTreeNode) -> RawBlock:
     separators_only = all(c.type == "text" and not has_letters(c.content) for c in others)
     if len(links) >= 2 and separators_only:
         return Chrome(text, line, "a row of navigation links")
-    emphasised = len(parts) == 1 and parts[0].type in ("em", "strong")
-    return Para(text, line, subtitle=emphasised)
+    italic = len(parts) == 1 and parts[0].type == "em"  # *A dek under the title*
+    return Para(text, line, subtitle=italic)
 
 
 def _alt_text(node: SyntaxTreeNode) -> str:

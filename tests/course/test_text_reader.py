@@ -267,3 +267,24 @@ def test_bom_and_windows_line_endings_read_the_same(write: Callable[[str, bytes]
     plain = read_article(GLYCINATE, slug="g")
     again = read_article(crlf, slug="g")
     assert (again.title, again.sections) == (plain.title, plain.sections)
+
+
+def test_a_table_of_contents_is_chrome_and_a_stray_read_more_too() -> None:
+    article = assemble(
+        read_text(
+            "Title\n\nTable of Contents\n\n• Benefits\n• How to Take It\n\n"
+            "Benefits\n\nIt helps.\n\nRead More →\n\nHow to Take It\n\nWith food.\n"
+        ),
+        slug="t",
+        source=Path("t.txt"),
+        format="text",
+    )
+    assert headings(article) == ["Benefits", "How to Take It"]
+    assert [section.index for section in article.sections] == [0, 1]
+    assert article.sections[0].blocks == (Paragraph("It helps."),)
+    assert [item.text for item in article.removed] == [
+        "Read More →",
+        "Table of Contents",
+        "Benefits",
+        "How to Take It",
+    ]
