@@ -14,7 +14,7 @@ from delivery.errors import (
 )
 from delivery.message import Accepted, Deferred, Rejected
 from delivery.retry import RetryPolicy, send_with_retries
-from delivery.sendgrid import SendGridBackend
+from delivery.sendgrid import SendGridBackend, sendgrid_payload
 from drip.errors import DripError
 from drip.settings import Settings, load_settings
 from tests.support.mail import make_batch, make_recipient
@@ -24,8 +24,10 @@ from tests.support.sendgrid_standin import Fault, SendGridStandIn
 def test_a_batch_is_one_request_and_each_reader_gets_their_own_email(
     sendgrid: SendGridBackend, sendgrid_standin: SendGridStandIn
 ) -> None:
-    outcomes = sendgrid.send(make_batch(3))
+    batch = make_batch(3)
+    outcomes = sendgrid.send(batch)
     [request] = sendgrid_standin.accepted
+    assert request.json() == sendgrid_payload(batch, sendgrid.settings)  # sent as built
     assert outcomes == [Accepted(f"d{i}", request.message_id) for i in range(3)]
     assert sendgrid_standin.statuses == {202: 1}
     email = sendgrid_standin.email_to("reader1@example.com")
