@@ -125,7 +125,8 @@ class EmailBackend(ABC):
                 problem = f"{recipient.email} appears more than once in this batch"
             if problem:
                 refused[recipient.delivery_id] = Rejected(recipient.delivery_id, problem)
-            seen.add(mailbox)
+            else:
+                seen.add(mailbox)
         return refused
 
 

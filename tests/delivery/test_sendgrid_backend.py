@@ -288,3 +288,18 @@ def test_a_batch_that_cannot_be_made_valid_is_permanent(
     with pytest.raises(PermanentError, match=why):
         sendgrid.send(make_batch(2, **changes))
     assert sendgrid_standin.requests == 0
+
+
+def test_a_400_among_good_batches_fails_only_its_own(
+    sendgrid: SendGridBackend, sendgrid_standin: SendGridStandIn
+) -> None:
+    sendgrid_standin.fail_request(2, Fault.bad_request("Invalid type. Expected: string", "subject"))
+    batches = [make_batch(0, make_recipient(n)) for n in range(3)]
+    assert [type(o) for o in sendgrid.send(batches[0])] == [Accepted]
+    with pytest.raises(PermanentError, match="subject: Invalid type"):
+        sendgrid.send(batches[1])
+    assert [type(o) for o in sendgrid.send(batches[2])] == [Accepted]
+    assert [email.to for email in sendgrid_standin.emails] == [
+        "reader0@example.com",
+        "reader2@example.com",
+    ]

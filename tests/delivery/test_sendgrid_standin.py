@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
-from tests.support.sendgrid_standin import SendGridStandIn, standin_process
+from tests.support.sendgrid_standin import Fault, SendGridStandIn, standin_process
 
 
 def good_body(recipients: int = 1) -> dict[str, Any]:
@@ -154,3 +156,17 @@ def test_counters_are_served_over_http_from_another_process() -> None:
         assert client.client.mail.send.post(request_body=good_body(3)).status_code == 202
         stats = standin.stats()
     assert stats == {"requests": 1, "statuses": {"202": 1}, "recipients": 3, "accepted_requests": 1}
+
+
+def test_a_rate_limit_says_when_to_come_back(sendgrid_standin: SendGridStandIn) -> None:
+    sendgrid_standin.fail_next(Fault.rate_limited(reset_in=5))
+    client = SendGridAPIClient(api_key=sendgrid_standin.api_key, host=sendgrid_standin.url)
+    with pytest.raises(HTTPError) as caught:
+        client.client.mail.send.post(request_body=good_body())
+    headers = caught.value.headers
+    assert caught.value.status_code == 429
+    assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == ("600", "0")
+    assert 4 <= int(headers["X-RateLimit-Reset"]) - time.time() <= 5
+    assert json.loads(caught.value.body) == {
+        "errors": [{"message": "too many requests", "field": None, "help": ANY}]
+    }
