@@ -106,8 +106,8 @@ def _is_600_wide(table: etree._Element) -> bool:
 def _media_rules(root: etree._Element) -> Iterator[tuple[str, str]]:
     css = "\n".join(style.text or "" for style in root.iter("style"))
     blocks = list(_media_blocks(css))
-    if not blocks:
-        yield "html-media", "no responsive @media rules in a <style> block"
+    if not any("width" in query for query, _ in blocks):
+        yield "html-media", "no responsive @media (max-width: ...) rules in a <style> block"
     for query, body in blocks:
         for declaration in re.findall(r"[{;]\s*([-\w]+\s*:[^;{}]+)", body):
             if "!important" not in declaration:

@@ -7,8 +7,9 @@ lead-ins, questions and answers, untitled introductions, and the disclaimer.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
@@ -282,17 +283,55 @@ def renderer(course: Course, sender: Sender) -> Renderer:
 
 
 @pytest.fixture
-def overlay(course: Course, sender: Sender, templates: dict[str, str]) -> Callable[..., Renderer]:
+def overlay(course: Course, sender: Sender, templates: dict[str, str]) -> Overlay:
     """A renderer whose template set is the shipped one with some files replaced."""
 
-    def make(**files: str) -> Renderer:
-        return Renderer(
-            course, sender, templates | {k.replace("__", "."): v for k, v in files.items()}
-        )
+    def make(files: dict[str, str], edit_course: Course | None = None) -> Renderer:
+        return Renderer(edit_course or course, sender, templates | files)
 
     return make
 
 
+Overlay = Callable[..., Renderer]
+
+
+def edited(templates: dict[str, str], name: str, old: str, new: str) -> dict[str, str]:
+    """`{name: templates[name]}` with `old` replaced by `new` (which must be there)."""
+    assert old in templates[name], f"{old!r} is not in {name}"
+    return {name: templates[name].replace(old, new, 1)}
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of `needle` in `text`."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
 @pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    return tmp_path / "out"
+def drip(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], settings: Settings
+) -> Callable[..., CliResult]:
+    """Runs `drip ARGS...` in-process on the sample course; returns exit code and output."""
+    import admin.cli
+    from admin.cli import preview_commands
+
+    monkeypatch.setattr(preview_commands, "get_settings", lambda: settings)
+    monkeypatch.setattr(preview_commands, "load_course", lambda _settings: sample_course())
+
+    def run(*args: str) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["drip", *args])
+        code = 0
+        try:
+            admin.cli.main()
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
