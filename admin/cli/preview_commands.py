@@ -34,11 +34,7 @@ templates_app = typer.Typer(
 
 def load_course(settings: Settings) -> Course:
     """The course the settings name (DRIP_COURSE), from the course builder."""
-    loader = getattr(course_builder, "load_course", None)
-    if loader is None:
-        raise DripError("the course builder (course.load_course) is not installed yet")
-    built: Course = loader(settings.course)
-    return built
+    return course_builder.load_course(settings.course)
 
 
 def subscriber_reader(settings: Settings, email: str) -> Reader:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from course import load_course
 from course.model import QA, Course, ItemList, Lesson, ListItem, Paragraph, Section
-from drip.settings import Settings
+from drip.settings import DEFAULT_COURSE, Settings
 from render import Renderer, Sender, load_templates
 
 DISCLAIMER = (
@@ -266,6 +267,12 @@ def course() -> Course:
     return sample_course()
 
 
+@pytest.fixture(scope="session")
+def default_course() -> Course:
+    """The bundled magnesium course, as the course builder reads it."""
+    return load_course(DEFAULT_COURSE)
+
+
 @pytest.fixture
 def sender(settings: Settings) -> Sender:
     return Sender.from_settings(settings)
@@ -317,12 +324,11 @@ class CliResult:
 def drip(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], settings: Settings
 ) -> Callable[..., CliResult]:
-    """Runs `drip ARGS...` in-process on the sample course; returns exit code and output."""
+    """Runs `drip ARGS...` in-process (on the default course); returns exit code and output."""
     import admin.cli
     from admin.cli import preview_commands
 
     monkeypatch.setattr(preview_commands, "get_settings", lambda: settings)
-    monkeypatch.setattr(preview_commands, "load_course", lambda _settings: sample_course())
 
     def run(*args: str) -> CliResult:
         monkeypatch.setattr(sys, "argv", ["drip", *args])
