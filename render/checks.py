@@ -146,13 +146,15 @@ def _tag_rules(tag: str, attributes: Mapping[str, str | None]) -> Iterator[tuple
             yield "html-forbidden", tag, f"{name}= runs script"
     if tag == "img" and "alt" not in attributes:
         yield "html-img-alt", tag, 'every image needs alt="..." (empty for decoration)'
-    if tag == "table" and (attributes.get("role") or "") != "presentation":
+    role = attributes.get("role")
+    if tag == "table" and (role is None or _static(role) not in ("presentation", None)):
         yield "html-table-role", tag, 'layout tables need role="presentation" for screen readers'
     href = attributes.get("href")
-    if tag == "a" and href is not None and not href.strip().startswith(LINK_SCHEMES):
-        yield "html-link", tag, f"href={href!r} must be an absolute http(s) or mailto: link"
     if tag == "a" and href is None:
         yield "html-link", tag, "a link needs an href"
+    static_href = _static(href)
+    if tag == "a" and static_href is not None and not static_href.strip().startswith(LINK_SCHEMES):
+        yield "html-link", tag, f"href={static_href!r} must be an absolute http(s) or mailto: link"
 
 
 def _style(element: etree._Element) -> dict[str, str]:
@@ -316,10 +318,16 @@ def _static_attributes(text: str) -> dict[str, str | None]:
         name, value = match.group(1).lower(), match.group(2)
         if DYNAMIC in name:
             continue  # {% if %}-made attributes: the output check sees them
-        value = value.strip("\"'") if value is not None else None
-        # A value written by an expression is known only at render time: assume it is fine.
-        attributes[name] = "#" if value is not None and DYNAMIC in value else value
+        attributes[name] = value.strip("\"'") if value is not None else None
     return attributes
+
+
+def _static(value: str | None) -> str | None:
+    """An attribute's value, or None when an expression writes it (known only at render
+    time: the output check sees it) or it is missing."""
+    if value is None or DYNAMIC in value:
+        return None
+    return value
 
 
 def without_duplicates(
