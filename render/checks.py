@@ -93,9 +93,18 @@ def _document_rules(root: etree._Element) -> Iterator[tuple[str, str]]:
     first = next((el for el in body if isinstance(el.tag, str)), None) if body is not None else None
     if first is None or not _hidden(first) or not first.text_content().strip():
         yield "html-preheader", "the body must start with a hidden preheader (display:none)"
+    for link in root.iter("a"):
+        if "button" in (link.get("class") or "") and not _in_coloured_cell(link):
+            yield "html-button", "a button link must sit in a table cell with a bgcolor"
     if not any(_is_600_wide(table) for table in root.iter("table")):
         yield "html-layout", 'no 600 px wide layout table (width="600" or max-width:600px)'
     yield from _media_rules(root)
+
+
+def _in_coloured_cell(link: etree._Element) -> bool:
+    """Bulletproof: the cell carries the colour, so Outlook shows the button anyway."""
+    cell = next(link.iterancestors("td"), None)
+    return cell is not None and bool(cell.get("bgcolor"))
 
 
 def _is_600_wide(table: etree._Element) -> bool:

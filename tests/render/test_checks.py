@@ -220,6 +220,12 @@ def test_the_confirmation_needs_its_link(overlay: Overlay, templates: dict[str, 
         ("base.html", '<meta name="color-scheme" content="light dark">', "", "html-meta"),
         ("base.html", '<div class="preheader">', '<div class="shown">', "html-preheader"),
         ("base.html", 'class="container" width="600"', 'class="wide" width="800"', "html-layout"),
+        (
+            "macros.html",
+            '<td class="button-cell" bgcolor="#2e6b5a">\n      <a',
+            '<td>\n      <a style="background-color: #2e6b5a"',
+            "html-button",
+        ),
         ("style.css", "@media only screen", "@supports (display: grid)", "html-media"),
         (
             "style.css",
