@@ -80,6 +80,13 @@ def error_position(error: BaseException, fallback_file: str) -> tuple[str, int |
     return position
 
 
+def error_message(error: BaseException) -> str:
+    if isinstance(error, TemplateNotFound):
+        return f"no template named {error.name!r} in the template set"
+    message = getattr(error, "message", None) or str(error)
+    return f"{type(error).__name__}: {message}" if error_rule(error) == "render" else message
+
+
 def error_rule(error: BaseException) -> str:
     """The check rule a rendering error breaks."""
     if isinstance(error, TemplateSyntaxError):

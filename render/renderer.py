@@ -15,7 +15,7 @@ tests and `drip templates check` prove the two stages give the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from jinja2 import meta
@@ -26,6 +26,7 @@ from render import checks
 from render.context import Sender, template_context
 from render.environment import (
     TemplateSource,
+    error_message,
     error_position,
     error_rule,
     make_environment,
@@ -113,7 +114,7 @@ def _fill(parts: tuple[str, ...], subs: dict[str, str]) -> str:
 
 @dataclass
 class _Output:
-    """One template rendered: its text, or the problem that stopped it."""
+    """One template's output, and where it read each merge field."""
 
     text: str = ""
     accesses: list[tuple[str, tuple[str, int] | None]] = field(default_factory=list)
@@ -210,28 +211,29 @@ class Renderer:
             output = _Output()
             reader = ReaderFields(READER_FIELDS[kind], maker(context), output.note_use)
             try:
-                output.text = self._render_one(name, variables | {"reader": reader})
+                template = self.environment.get_template(name)
+                output.text = template.render(variables | {"reader": reader})
             except Exception as error:  # a template's own mistake, whatever it raised
                 problems.append(self._problem(error, name, lesson, kind))
             outputs.append(output)
-        if not problems:
-            subject, html, text = outputs
-            subject.text = " ".join(subject.text.split())
-            html.text = inline_css(html.text)
-            text.text = tidy(text.text)
-        return outputs, problems
-
-    def _render_one(self, name: str, variables: dict[str, object]) -> str:
-        if name not in self.source:
-            raise RenderError(f"no template {name!r} in the template set")
-        return self.environment.get_template(name).render(variables)
+        if problems:
+            return outputs, problems
+        subject, html, text = outputs
+        subject.text = " ".join(subject.text.split())
+        text.text = tidy(text.text)
+        if not html.text.strip():
+            problem = TemplateProblem(html_template(kind), None, "html-empty", "the HTML is empty")
+            return outputs, [replace(problem, email=self.label(kind, lesson))]
+        html.text = inline_css(html.text)
+        return outputs, []
 
     def _problem(
         self, error: BaseException, name: str, lesson: Lesson | None, kind: EmailKind
     ) -> TemplateProblem:
         file, line = error_position(error, name)
-        message = getattr(error, "message", None) or str(error)
-        return TemplateProblem(file, line, error_rule(error), message, self.label(kind, lesson))
+        return TemplateProblem(
+            file, line, error_rule(error), error_message(error), self.label(kind, lesson)
+        )
 
     # --- checks -------------------------------------------------------------------
 

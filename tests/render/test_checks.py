@@ -293,3 +293,22 @@ def test_a_missing_template_file_is_named(
 def test_a_problem_reads_as_one_line_with_file_line_and_rule() -> None:
     problem = TemplateProblem("lesson.html", 12, "html-img-alt", "<img>: needs alt", "lesson 2 (x)")
     assert str(problem) == "lesson.html:12: [html-img-alt] <img>: needs alt (in lesson 2 (x))"
+
+
+@pytest.mark.parametrize(
+    ("lesson_html", "rule", "line"),
+    [
+        ("", "html-empty", None),
+        (
+            '{% extends "base.html" %}{% block content %}{% include "nope.html" %}{% endblock %}',
+            "missing-template",
+            1,
+        ),
+        ('{% extends "base.html" %}\n{% block content %}{{ 1 / 0 }}{% endblock %}', "render", 2),
+    ],
+)
+def test_broken_emails_are_problems_never_crashes(
+    overlay: Overlay, lesson_html: str, rule: str, line: int | None
+) -> None:
+    [problem] = _only(_problems(overlay({"lesson.html": lesson_html})), rule)
+    assert (problem.file, problem.line) == ("lesson.html", line)
