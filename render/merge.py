@@ -71,7 +71,7 @@ class FieldUse:
 
     def value(self, reader: Reader) -> str:
         """This field's value for `reader`: cleaned, or the fallback when it is empty."""
-        raw = " ".join(str(getattr(reader, self.field)).split())  # no newlines in headers
+        raw = clean(str(getattr(reader, self.field)))
         if raw:
             return raw
         if self.fallback is not None:
@@ -79,6 +79,17 @@ class FieldUse:
         if self.field == "name":
             return DEFAULT_NAME_FALLBACK
         raise RenderError(f"reader {reader.email!r} has no {self.field}, which this email needs")
+
+
+# Characters no email may carry: controls (besides whitespace), lone surrogates and
+# non-characters; lxml drops them from HTML, so a name holding one would differ between
+# the two stages, and a line break in a name would break the Subject header.
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(value: str) -> str:
+    """A merge value fit for any context: on one line, without invisible control junk."""
+    return " ".join(_UNFIT.sub("", value).split())
 
 
 def key_for(field_id: str, context: Context) -> str:

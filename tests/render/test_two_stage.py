@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from course.model import Course, Lesson
 from drip.substitution import substitute
@@ -114,3 +117,28 @@ def test_a_lesson_kind_needs_a_lesson_and_the_others_refuse_one(renderer: Render
         renderer.prepare("lesson")
     with pytest.raises(RenderError, match="the confirmation email takes no lesson"):
         renderer.prepare("confirmation", LESSONS[0])
+
+
+TRICKY_CHARACTERS = st.sampled_from(
+    [
+        *"<>&\"' ;=%~#\\/\u00a0\u2028\u200b\ufdd0\x00\x07\x1b\r\n\t",
+        *("&amp;", "&#34;", "%%drip.email%%", "%%drip.name.html%%", "]]>", "<!--", "Zoë", "山田"),
+    ]
+)
+
+
+@examples(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=st.one_of(st.text(max_size=30), st.lists(TRICKY_CHARACTERS, max_size=12).map("".join)))
+def test_any_name_gives_the_same_bytes_in_two_stages(renderer: Renderer, name: str) -> None:
+    reader = Reader("someone@example.com", name=name)
+    prepared = renderer.prepare("unsubscribed")
+    assert prepared.personalise(reader) == renderer.render_full("unsubscribed", None, reader)
+
+
+def test_control_characters_never_reach_an_email(renderer: Renderer) -> None:
+    reader = Reader("someone@example.com", name="Ana\x00\x1b[31m\r\nBcc: x@example.com")
+    email = renderer.prepare("unsubscribed").personalise(reader)
+    assert "Hi Ana[31m Bcc: x@example.com," in email.text
+    assert "\x00" not in email.html + email.text + email.subject
