@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from jinja2 import StrictUndefined
 from markupsafe import escape
 
 from render.errors import RenderError
@@ -204,15 +205,21 @@ class ReaderFields:
     """
 
     def __init__(
-        self, fields: Iterable[str], make: ValueMaker, on_use: Callable[[str], None]
+        self, kind: str, fields: Iterable[str], make: ValueMaker, on_use: Callable[[str], None]
     ) -> None:
+        self._kind = kind
         self._fields = tuple(fields)
         self._make = make
         self._on_use = on_use
 
-    def __getattr__(self, name: str) -> MergeValue:
-        if name.startswith("_") or name not in self._fields:
+    def __getattr__(self, name: str) -> MergeValue | StrictUndefined:
+        if name.startswith("_"):
             raise AttributeError(name)
+        if name not in self._fields:
+            return StrictUndefined(
+                hint=f"reader.{name} is not a merge field of {self._kind} emails "
+                f"(they have: {', '.join('reader.' + f for f in self._fields)})"
+            )
         self._on_use(name)
         return MergeValue(FieldUse(name), self._make)
 

@@ -209,7 +209,7 @@ class Renderer:
         outputs, problems = [], []
         for name, context in jobs:
             output = _Output()
-            reader = ReaderFields(READER_FIELDS[kind], maker(context), output.note_use)
+            reader = ReaderFields(kind, READER_FIELDS[kind], maker(context), output.note_use)
             try:
                 template = self.environment.get_template(name)
                 output.text = template.render(variables | {"reader": reader})

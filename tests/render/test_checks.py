@@ -312,3 +312,16 @@ def test_broken_emails_are_problems_never_crashes(
 ) -> None:
     [problem] = _only(_problems(overlay({"lesson.html": lesson_html})), rule)
     assert (problem.file, problem.line) == ("lesson.html", line)
+
+
+def test_a_merge_field_the_kind_lacks_is_named_with_those_it_has(
+    overlay: Overlay, templates: dict[str, str]
+) -> None:
+    broken = edited(templates, "lesson.html", "<h1>", "{{ reader.confirm_url }}<h1>")
+    [problem] = _only(_problems(overlay(broken)), "undefined")
+    assert (problem.file, problem.line) == (
+        "lesson.html",
+        line_of(broken["lesson.html"], "confirm"),
+    )
+    assert "reader.confirm_url is not a merge field of lesson emails" in problem.message
+    assert "reader.unsubscribe_url" in problem.message
