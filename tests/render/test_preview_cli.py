@@ -33,7 +33,7 @@ def test_preview_by_slug_as_text(drip: Drip, default_course: Course) -> None:
     assert result.code == 0, result.err
     lesson = default_course.lesson("best-forms")
     assert result.out.startswith(f"Subject: {lesson.subject}\nTo: alex.morgan@example.com\n")
-    assert f"LESSON 3 OF {len(default_course.lessons)}" in result.out
+    assert f"\nLesson 3 of {len(default_course.lessons)}\n" in result.out
 
 
 def test_preview_writes_a_file(drip: Drip, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_every_lesson_carries_the_required_parts(
     hrefs = {a.get("href") for a in document.iter("a")}
     assert email.subject == lesson.subject
     for body in (visible, _words(email.text)):
-        assert f"Lesson {lesson.position} of 6" in body or f"LESSON {lesson.position} OF 6" in body
+        assert f"Lesson {lesson.position} of 6" in body
         assert _words(DISCLAIMER) in body
         assert "Drip Test Ltd, 1 Test Street, Testville 12345" in body
         assert lesson.title in body
@@ -87,7 +87,8 @@ def test_lessons_point_to_tomorrow_and_the_last_one_says_goodbye(
 @pytest.mark.parametrize("kind", ["confirmation", "unsubscribed"])
 def test_the_other_emails(renderer: Renderer, reader: Reader, kind: str) -> None:
     email = renderer.prepare(kind).personalise(reader)  # type: ignore[arg-type]
-    assert "The Magnesium Course" in email.subject
+    assert email.subject in ("Please confirm your subscription", "You're unsubscribed")
+    assert "The Magnesium Course" in email.text
     assert "Drip Test Ltd, 1 Test Street" in email.text
     assert "Drip Test Ltd, 1 Test Street" in email.html
     if kind == "confirmation":
