@@ -20,11 +20,18 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from admin.web.auth import Forbidden, LoginRequired
-from admin.web.context import WebContext
+from admin.web.context import EventRecorder, WebContext
 from admin.web.csrf import CsrfFailure, csrf_protect
 from admin.web.pages import STATIC, render
 from admin.web.ratelimit import Limits
-from admin.web.routes import console, health, login
+from admin.web.routes import (
+    console,
+    health,
+    lessons,
+    login,
+    templates_editor,
+    webhooks,
+)
 from admin.web.security import SecurityHeaders
 from drip.db import make_engine, session_factory, upgrade
 from drip.settings import Settings
@@ -43,11 +50,19 @@ def _session_key(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings, *, background: BackgroundJob | None = None, limits: Limits | None = None
+    settings: Settings,
+    *,
+    background: BackgroundJob | None = None,
+    record_events: EventRecorder | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
+    """The whole web app. `background` runs beside it (the scheduler, in `drip serve`);
+    `record_events` stores the SendGrid webhook's verified events (the scheduler's)."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    context = WebContext(settings, engine, session_factory(engine), limits or Limits())
+    context = WebContext(
+        settings, engine, session_factory(engine), limits or Limits(), record_events
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -78,7 +93,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders, https=https)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (health, login, console):
+    for module in (health, login, console, lessons, templates_editor, webhooks):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

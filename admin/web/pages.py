@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from email.utils import parseaddr
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from admin.web.context import web_context
 from admin.web.csrf import FIELD, csrf_token
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -49,6 +51,11 @@ def flash(request: Request, text: str, kind: str = "success") -> None:
     request.session[FLASH_KEY] = request.session[FLASH_KEY]  # mark the session modified
 
 
+def _sender_name(request: Request) -> str:
+    name, address = parseaddr(web_context(request).settings.from_address)
+    return name or address
+
+
 def render(
     request: Request,
     name: str,
@@ -62,6 +69,7 @@ def render(
         "csrf_token": lambda: csrf_token(request),
         "flashes": flashes,
         "path": request.url.path,
+        "sender_name": _sender_name(request),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, full_context, status_code=status_code)

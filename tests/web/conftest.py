@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -15,16 +20,31 @@ from admin.web.ratelimit import Limits
 from admin.web.users import add_user
 from drip.db import Base, make_engine
 from drip.settings import Settings
-from tests.web.live import ARTIFACTS, live_server
+from tests.web.live import ARTIFACTS, bound_socket, live_server, url_of
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_ANSWER = re.compile(r"responded with a status of (401|422|429)\b")
 
 
 def csrf_of(html: str) -> str:
     match = CSRF.search(html)
     assert match, "the page has no form with a CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def server_socket() -> Iterator[socket.socket]:
+    """A port for this test's server, bound first so the app's links can name it."""
+    sock = bound_socket()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def settings(settings: Settings, server_socket: socket.socket) -> Settings:
+    """The shared settings, with links in emails leading to this test's server."""
+    return settings.model_copy(update={"base_url": url_of(server_socket)})
 
 
 @pytest.fixture
@@ -95,8 +115,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_url(app: FastAPI) -> Iterator[str]:
-    with live_server(app) as url:
+def live_url(app: FastAPI, server_socket: socket.socket) -> Iterator[str]:
+    with live_server(app, server_socket) as url:
         yield url
 
 
@@ -107,7 +127,9 @@ def page(browser: Browser, live_url: str) -> Iterator[Page]:
     errors: list[str] = []
 
     def keep_errors(message: ConsoleMessage) -> None:
-        if message.type == "error":  # a CSP violation shows up here, among others
+        # A CSP violation shows up here, among others; a form answered with its own
+        # status (a refused save, a wrong password) is expected, not an error.
+        if message.type == "error" and not FORM_ANSWER.search(message.text):
             errors.append(message.text)
 
     page.on("console", keep_errors)
@@ -120,3 +142,26 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     """Saves the page under test-artifacts/ (git-ignored) for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def outbox(settings: Settings) -> list[EmailMessage]:
+    """The messages the outbox backend wrote, oldest first."""
+    folder = Path(settings.outbox_dir)
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+    return [
+        message_from_bytes(path.read_bytes(), policy=default)  # type: ignore[misc]
+        for path in files
+    ]
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the email has no text part"
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def link_in(message: EmailMessage, route: str) -> str:
+    """The path of the first `/route/{token}` link in the email's text."""
+    match = re.search(rf"https?://[^\s/]+(/{route}/[A-Za-z0-9_.\-]+)", text_of(message))
+    assert match, f"no /{route}/ link in the email"
+    return match.group(1)
