@@ -15,7 +15,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -84,3 +85,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_ignoring_conflicts(
+    dialect_name: str, table: type[Base] | Table, *conflict_columns: str
+) -> sqlite.Insert | postgresql.Insert:
+    """INSERT ... ON CONFLICT (columns) DO NOTHING, spelled for the database in use.
+
+    Rows that would break the unique constraint on `conflict_columns` are skipped, not
+    raised, so bulk loads and racing requests need neither a query per row nor a
+    savepoint; add `.returning(...)` to learn which rows went in.
+    """
+    columns = list(conflict_columns)
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=columns)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=columns)
+    raise NotImplementedError(f"drip supports SQLite and PostgreSQL, not {dialect_name}")
