@@ -28,7 +28,7 @@ def export_csv(session: Session, out: TextIO, *, status: Status | None = None) -
     writer = csv.writer(out)
     writer.writerow(EXPORTED)
     written = 0
-    rows = session.execute(query.execution_options(yield_per=FETCH_ROWS)).tuples()
+    rows = session.execute(query.execution_options(yield_per=FETCH_ROWS))
     for email, name, timezone, hour, row_status in rows:
         writer.writerow((email, name, timezone, hour, row_status.value))
         written += 1

@@ -311,9 +311,7 @@ class _Importer:
                     select(_SEEN.c.email_key, _SEEN.c.row).where(
                         _SEEN.c.email_key.in_([c.address.key for c in repeated])
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             rejections.extend(_duplicate(c, rows_seen[c.address.key]) for c in repeated)
         return [c for key, c in first_in_batch.items() if key in new_keys]
@@ -343,7 +341,7 @@ class _Importer:
         insert = insert_ignoring_conflicts(self.connection.dialect.name, Subscriber, "email_key")
         added = self.connection.execute(
             insert.returning(table.c.key, table.c.email, table.c.name), rows
-        ).tuples()
+        )
         invitees = [_Invitee(key, email, name) for key, email, name in added]
         self.report.added += len(invitees)
         self.report.unchanged += len(candidates) - len(invitees)

@@ -60,7 +60,7 @@ def reasons_for_hashes(session: Session, hashes: Iterable[str]) -> dict[str, Sup
             Suppression.address_hash.in_(list(hashes))
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -47,9 +47,16 @@ def subscribers_group() -> None:
 
 @contextmanager
 def _session() -> Iterator[tuple[Runtime, Session]]:
-    rt = runtime()
-    with transaction(rt.sessions) as session:
+    """The runtime and a session in a transaction, committed when the command is done."""
+    with closing(runtime()) as rt, transaction(rt.sessions) as session:
         yield rt, session
+
+
+@contextmanager
+def _reading() -> Iterator[Session]:
+    """A session that only reads (export, list)."""
+    with closing(runtime()) as rt, rt.sessions() as session:
+        yield session
 
 
 def _print_json(value: Any) -> None:
@@ -238,8 +245,7 @@ def export(
 
     Example: drip subscribers export subscribers.csv
     """
-    rt = runtime()
-    with rt.sessions() as session:
+    with _reading() as session:
         if file is None:
             count = subscribers.export_csv(session, sys.stdout)
         else:
@@ -265,11 +271,10 @@ def list_(
 
     Example: drip subscribers list --status active --json
     """
-    rt = runtime()
     query = select(Subscriber).order_by(Subscriber.id).execution_options(yield_per=500)
     if status is not None:
         query = query.where(Subscriber.status == status)
-    with rt.sessions() as session:
+    with _reading() as session:
         rows = (_summary(subscriber) for subscriber in session.scalars(query))
         if as_json:
             _stream_json_array(rows)
