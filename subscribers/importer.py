@@ -1,14 +1,15 @@
 """CSV import: streaming, in constant memory, a few statements per thousand rows.
 
 Rows are read one at a time and checked (address, time zone, hour, name); the good
-ones go to the database in batches, each batch in three statements:
-1. the batch's addresses into a temporary table of those seen so far in this file
-   (INSERT ... ON CONFLICT DO NOTHING RETURNING): those it already had are duplicates,
-   reported with the row they repeat; the database, not Python, remembers the file;
+ones go to the database in batches, each batch in a handful of statements:
+1. a look-up of the batch's addresses in a temporary table of those seen so far in
+   this file: those it has are duplicates, reported with the row they repeat; the
+   others go into it (the database, not Python, remembers the file);
 2. one look-up of their keyed hashes in the suppression list;
-3. INSERT ... ON CONFLICT DO NOTHING RETURNING into subscribers: what comes back was
-   added, the rest were already subscribed (not an error: they stay as they are, so
-   importing the same file twice changes nothing).
+3. INSERT ... ON CONFLICT (email_key) DO NOTHING into subscribers, as one executemany
+   (drip.db.bulk_insert_ignoring_conflicts), then a look-up of the fresh random keys:
+   those found were added, the rest were already subscribed (not an error: they stay
+   as they are, so importing the same file twice changes nothing).
 
 Every rejected row is reported through `on_reject` with its row number (the line the
 record starts on; the header is row 1) and reason; every good row is kept. The
@@ -37,7 +38,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, sel
 from sqlalchemy.orm import Session
 
 from drip.columns import utc_now
-from drip.db import insert_ignoring_conflicts
+from drip.db import bulk_insert_ignoring_conflicts
 from drip.settings import Settings
 from subscribers.addresses import Address, address_hash, normalise
 from subscribers.consent import Consent, OptIn
@@ -297,24 +298,25 @@ class _Importer:
                 rejections.append(_duplicate(candidate, earlier.row))
         if not first_in_batch:
             return []
-        insert = insert_ignoring_conflicts(self.connection.dialect.name, _SEEN, "email_key")
-        new_keys = set(
+        keys = list(first_in_batch)
+        seen_before = dict(
             self.connection.execute(
-                insert.returning(_SEEN.c.email_key),
-                [{"email_key": key, "row": c.row} for key, c in first_in_batch.items()],
-            ).scalars()
+                select(_SEEN.c.email_key, _SEEN.c.row).where(_SEEN.c.email_key.in_(keys))
+            ).all()
         )
-        repeated = [c for key, c in first_in_batch.items() if key not in new_keys]
-        if repeated:
-            rows_seen = dict(
-                self.connection.execute(
-                    select(_SEEN.c.email_key, _SEEN.c.row).where(
-                        _SEEN.c.email_key.in_([c.address.key for c in repeated])
-                    )
-                ).all()
-            )
-            rejections.extend(_duplicate(c, rows_seen[c.address.key]) for c in repeated)
-        return [c for key, c in first_in_batch.items() if key in new_keys]
+        fresh = [c for key, c in first_in_batch.items() if key not in seen_before]
+        rejections.extend(
+            _duplicate(c, seen_before[key])
+            for key, c in first_in_batch.items()
+            if key in seen_before
+        )
+        bulk_insert_ignoring_conflicts(
+            self.connection,
+            _SEEN,
+            [{"email_key": c.address.key, "row": c.row} for c in fresh],
+            "email_key",
+        )
+        return fresh
 
     def _unsuppressed(
         self, candidates: list[_Candidate], rejections: list[Rejection]
@@ -337,10 +339,13 @@ class _Importer:
         if not candidates:
             return
         rows = [self._row(candidate) for candidate in candidates]
-        table = Subscriber.__table__
-        insert = insert_ignoring_conflicts(self.connection.dialect.name, Subscriber, "email_key")
+        table = Subscriber.metadata.tables["subscribers"]
+        bulk_insert_ignoring_conflicts(self.connection, table, rows, "email_key")
+        # The new rows are those with the keys just made up; the others were already there.
         added = self.connection.execute(
-            insert.returning(table.c.key, table.c.email, table.c.name), rows
+            select(table.c.key, table.c.email, table.c.name)
+            .where(table.c.key.in_([row["key"] for row in rows]))
+            .order_by(table.c.id)
         )
         invitees = [_Invitee(key, email, name) for key, email, name in added]
         self.report.added += len(invitees)

@@ -14,6 +14,7 @@ Every function works inside the caller's transaction and never commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,6 +76,38 @@ def _consent_columns(consent: Consent, opt_in: OptIn, now: datetime) -> dict[str
     }
 
 
+@dataclass(frozen=True)
+class _SignUp:
+    """A sign-up's details, checked, and whether its address is suppressed."""
+
+    address: Address
+    profile: Profile
+    consent: Consent
+    suppressed: SuppressionReason | None
+
+    @classmethod
+    def clean(
+        cls,
+        session: Session,
+        settings: Settings,
+        email: str,
+        consent: Consent,
+        name: str,
+        timezone: str | None,
+        send_hour: int | None,
+    ) -> _SignUp:
+        address = normalise(email)
+        return cls(
+            address=address,
+            profile=Profile.clean(settings, name, timezone, send_hour),
+            consent=clean_consent(consent),
+            suppressed=suppression_reason(session, settings.secret(), address.key),
+        )
+
+    def row(self, opt_in: OptIn, now: datetime) -> dict[str, Any]:
+        return subscriber_row(self.address, self.profile, self.consent, opt_in, now)
+
+
 def _insert(session: Session, row: dict[str, Any]) -> Subscriber | None:
     """Insert the new subscriber, or None when the address is already there (also when
     a simultaneous request got there first: no error, no savepoint)."""
@@ -101,45 +134,42 @@ def subscribe(
     Raises `InvalidField` (`InvalidAddress`, `UnknownTimezone`, `BadHour`) for bad input.
     """
     now = now or utc_now()
-    address = normalise(email)
-    profile = Profile.clean(settings, name, timezone, send_hour)
-    consent = clean_consent(consent)
-    reason = suppression_reason(session, settings.secret(), address.key)
-    if reason is SuppressionReason.COMPLAINED:
-        return address.email  # they reported us as spam: not even a confirmation
-    subscriber = _pending(session, address, profile, consent, now)
+    request = _SignUp.clean(session, settings, email, consent, name, timezone, send_hour)
+    if request.suppressed is SuppressionReason.COMPLAINED:
+        return request.address.email  # they reported us as spam: not even a confirmation
+    subscriber = _pending(session, request, now)
     if subscriber is not None and _claim_confirmation(session, subscriber, now):
         _send_confirmation(notifier, Links.from_settings(settings), subscriber)
-    return address.email
+    return request.address.email
 
 
-def _pending(
-    session: Session, address: Address, profile: Profile, consent: Consent, now: datetime
-) -> Subscriber | None:
+def _existing(session: Session, address: Address) -> Subscriber:
+    return session.scalars(select(Subscriber).where(Subscriber.email_key == address.key)).one()
+
+
+def _pending(session: Session, request: _SignUp, now: datetime) -> Subscriber | None:
     """The pending subscriber awaiting confirmation, or None if they are already in."""
-    new = _insert(session, subscriber_row(address, profile, consent, OptIn.DOUBLE, now))
+    new = _insert(session, request.row(OptIn.DOUBLE, now))
     if new is not None:
         return new
-    existing = session.scalars(select(Subscriber).where(Subscriber.email_key == address.key)).one()
+    existing = _existing(session, request.address)
     if existing.status is Status.PENDING:
-        _apply(existing, profile, consent, now)  # the latest form is what they confirm
+        _apply(existing, request, now)  # the latest form is what they confirm
         return existing
-    if existing.status in ENDED and _reopen(session, existing, profile, consent, now):
+    if existing.status in ENDED and _reopen(session, existing, request, now):
         return existing
     return None
 
 
-def _apply(subscriber: Subscriber, profile: Profile, consent: Consent, now: datetime) -> None:
-    subscriber.name = profile.name
-    subscriber.timezone = profile.timezone
-    subscriber.send_hour = profile.send_hour
-    for column, value in _consent_columns(consent, OptIn.DOUBLE, now).items():
+def _apply(subscriber: Subscriber, request: _SignUp, now: datetime) -> None:
+    subscriber.name = request.profile.name
+    subscriber.timezone = request.profile.timezone
+    subscriber.send_hour = request.profile.send_hour
+    for column, value in _consent_columns(request.consent, OptIn.DOUBLE, now).items():
         setattr(subscriber, column, value)
 
 
-def _reopen(
-    session: Session, subscriber: Subscriber, profile: Profile, consent: Consent, now: datetime
-) -> bool:
+def _reopen(session: Session, subscriber: Subscriber, request: _SignUp, now: datetime) -> bool:
     """Make an unsubscribed or bounced subscriber pending again, with a fresh course.
 
     A conditional UPDATE, so two simultaneous sign-ups reopen (and mail) only once.
@@ -164,7 +194,7 @@ def _reopen(
     if reopened is None:
         return False
     session.refresh(subscriber)
-    _apply(subscriber, profile, consent, now)
+    _apply(subscriber, request, now)
     return True
 
 
@@ -240,17 +270,13 @@ def add_confirmed(
     resubscribe someone who left; only that person's own confirmed opt-in can.
     """
     now = now or utc_now()
-    address = normalise(email)
-    profile = Profile.clean(settings, name, timezone, send_hour)
-    consent = clean_consent(consent)
-    reason = suppression_reason(session, settings.secret(), address.key)
-    if reason is not None:
+    request = _SignUp.clean(session, settings, email, consent, name, timezone, send_hour)
+    if request.suppressed is not None:
         raise Suppressed(
-            f"{address.email} is suppressed ({reason.value}); "
+            f"{request.address.email} is suppressed ({request.suppressed.value}); "
             "only the person's own confirmed sign-up can bring them back"
         )
-    new = _insert(session, subscriber_row(address, profile, consent, OptIn.ATTESTED, now))
+    new = _insert(session, request.row(OptIn.ATTESTED, now))
     if new is not None:
         return new, True
-    existing = session.scalars(select(Subscriber).where(Subscriber.email_key == address.key))
-    return existing.one(), False
+    return _existing(session, request.address), False

@@ -4,6 +4,7 @@ anything else is refused with a message, never with a crash."""
 from __future__ import annotations
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -85,3 +86,40 @@ def test_the_suppression_hash_is_keyed(raw: str, secret: str, other_secret: str)
     assert key not in digest
     if other_secret != secret:
         assert address_hash(other_secret, key) != digest
+
+
+def _by_email_validator(text: str) -> str | None:
+    """What email-validator alone makes of `text`: its normalised form, or None."""
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+plain_looking = st.from_regex(
+    r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~.]{1,80}@[a-zA-Z0-9.-]{1,200}", fullmatch=True
+)
+common = st.builds(
+    "{}@{}.{}".format,
+    st.from_regex(r"[a-zA-Z0-9._+-]{1,70}", fullmatch=True),
+    st.from_regex(r"[a-zA-Z0-9-]{1,70}(\.[a-zA-Z0-9-]{1,70}){0,3}", fullmatch=True),
+    st.sampled_from(["com", "ORG", "de", "xn--p1ai", "co.uk", "invalid", "local", "test", "c"]),
+)
+
+
+@given(st.one_of(st.emails(), plain_looking, common))
+@example("Postmaster@example.com")
+@example("ann@xn--bcher-kva.de")
+@example("a" * 242 + "@example.com")  # 254 characters: the longest allowed
+@example("a" * 243 + "@example.com")
+@example(".ann@example.com")
+@example("ann.@example.com")
+@example("a..b@example.com")
+@example("a@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 57 + ".com")
+def test_the_quick_way_agrees_with_email_validator(text: str) -> None:
+    expected = _by_email_validator(text)
+    if expected is None:
+        with pytest.raises(InvalidAddress):
+            normalise(text)
+    else:
+        assert normalise(text).email == expected
