@@ -6,7 +6,7 @@ works inside the caller's session transaction and never commits):
 - models: `Subscriber`, `Status`, `Suppression`, `SuppressionReason`, `ENDED`
 - coming in: `subscribe`, `confirm`, `add_confirmed` (optin)
 - their choices: `pause`, `resume`, `change_schedule`, `restart`, `unsubscribe`,
-  `unsubscribe_with_token` (lifecycle)
+  `unsubscribe_with_token` (lifecycle); and the course's own step, `lesson_sent`
 - leaving for good: `suppress` (webhooks), `erase`
 - finding: `find`, `get`, `subscriber_for`, `viewer_for` (lookup)
 - links and tokens: `Links`, `Tokens`, `Purpose`
@@ -20,6 +20,7 @@ from subscribers.exporter import export_csv
 from subscribers.importer import ImportReport, Rejected, Rejection, import_csv
 from subscribers.lifecycle import (
     change_schedule,
+    lesson_sent,
     pause,
     restart,
     resume,
@@ -60,6 +61,7 @@ __all__ = [
     "find",
     "get",
     "import_csv",
+    "lesson_sent",
     "pause",
     "personal_data",
     "restart",

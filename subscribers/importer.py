@@ -52,8 +52,8 @@ from subscribers.errors import (
 )
 from subscribers.links import Links
 from subscribers.models import Subscriber
-from subscribers.notifier import Confirmation, Notifier
-from subscribers.optin import subscriber_row
+from subscribers.notifier import Notifier
+from subscribers.optin import confirmation_for, subscriber_row
 from subscribers.profile import Profile, clean_consent
 from subscribers.schedule import parse_hour
 from subscribers.suppression import reasons_for_hashes
@@ -184,13 +184,14 @@ def import_csv(
     text = io.TextIOWrapper(
         io.BufferedReader(counting), encoding="utf-8-sig", errors="surrogateescape", newline=""
     )
-    importer.run(_records(text, filename), on_reject, lambda: on_progress(counting.count))
+    importer.run(_records(text), on_reject, lambda: on_progress(counting.count))
     return importer.report
 
 
-def _records(text: io.TextIOWrapper, filename: str) -> Iterator[tuple[int, int, list[str] | str]]:
+def _records(text: io.TextIOWrapper) -> Iterator[tuple[int, int, list[str] | str]]:
     """(first line, last line, cells) per non-blank record; a record csv cannot read
-    comes as its error message instead of cells."""
+    comes as its error message instead of cells. Bytes that are not UTF-8 arrive
+    surrogate-escaped, so only their own row is refused (see _malformation)."""
     reader = csv.reader(text, skipinitialspace=True)
     last = 0
     while True:
@@ -198,10 +199,8 @@ def _records(text: io.TextIOWrapper, filename: str) -> Iterator[tuple[int, int, 
             cells: list[str] | str = next(reader)
         except StopIteration:
             return
-        except csv.Error as error:
+        except csv.Error as error:  # e.g. a field over csv's size limit: the next line goes on
             cells = f"unreadable: {error}"
-        except UnicodeDecodeError as error:  # surrogateescape decodes anything; be safe
-            raise ImportFileError(f"{filename}: not UTF-8 near line {last + 1}") from error
         first, last = last + 1, reader.line_num
         if isinstance(cells, str) or any(cell.strip() for cell in cells):
             yield first, last, cells
@@ -365,15 +364,7 @@ class _Importer:
         assert self.notifier is not None
         assert self.links is not None
         for invitee in invitees:
-            self.notifier.send_confirmation(
-                Confirmation(
-                    email=invitee.email,
-                    name=invitee.name,
-                    confirm_url=self.links.confirm(invitee),
-                    unsubscribe_url=self.links.unsubscribe(invitee),
-                    preferences_url=self.links.preferences(invitee),
-                )
-            )
+            self.notifier.send_confirmation(confirmation_for(self.links, invitee))
             self.report.confirmations_sent += 1
 
 

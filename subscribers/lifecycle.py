@@ -100,6 +100,24 @@ def restart(session: Session, subscriber: Subscriber, *, now: datetime | None = 
     return subscriber
 
 
+def lesson_sent(
+    session: Session, subscriber: Subscriber, *, sent_at: datetime, lessons_in_course: int
+) -> Subscriber:
+    """Record that the subscriber's next lesson went out at `sent_at` (what the scheduler
+    calls after a send): the following one is due by the planner's rule, and after the
+    last lesson of the course they are `completed`."""
+    if subscriber.status is not Status.ACTIVE:
+        raise _refuse(subscriber, "sending a lesson", "an active subscriber")
+    subscriber.lessons_sent += 1
+    subscriber.last_sent_at = sent_at
+    if subscriber.lessons_sent >= lessons_in_course:
+        subscriber.status = Status.COMPLETED
+        subscriber.next_due_at = None
+    else:
+        _reschedule(subscriber, sent_at)
+    return subscriber
+
+
 def unsubscribe(
     session: Session,
     settings: Settings,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -139,7 +139,7 @@ def subscribe(
         return request.address.email  # they reported us as spam: not even a confirmation
     subscriber = _pending(session, request, now)
     if subscriber is not None and _claim_confirmation(session, subscriber, now):
-        _send_confirmation(notifier, Links.from_settings(settings), subscriber)
+        notifier.send_confirmation(confirmation_for(Links.from_settings(settings), subscriber))
     return request.address.email
 
 
@@ -217,18 +217,25 @@ def _claim_confirmation(session: Session, subscriber: Subscriber, now: datetime)
     return claimed is not None
 
 
-def confirmation_for(links: Links, subscriber: Subscriber) -> Confirmation:
+class Addressee(Protocol):
+    """A subscriber, or just the columns of one that a confirmation needs."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def confirmation_for(links: Links, addressee: Addressee) -> Confirmation:
     return Confirmation(
-        email=subscriber.email,
-        name=subscriber.name,
-        confirm_url=links.confirm(subscriber),
-        unsubscribe_url=links.unsubscribe(subscriber),
-        preferences_url=links.preferences(subscriber),
+        email=addressee.email,
+        name=addressee.name,
+        confirm_url=links.confirm(addressee),
+        unsubscribe_url=links.unsubscribe(addressee),
+        preferences_url=links.preferences(addressee),
     )
-
-
-def _send_confirmation(notifier: Notifier, links: Links, subscriber: Subscriber) -> None:
-    notifier.send_confirmation(confirmation_for(links, subscriber))
 
 
 def confirm(

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.policy import default
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from drip.settings import Settings
 from subscribers.notifier import Confirmation, Goodbye
+
+UTF8 = default.clone(utf8=True)
 
 
 class InterimOutboxNotifier:
@@ -40,7 +44,8 @@ class InterimOutboxNotifier:
     def _write(self, kind: str, to: str, name: str, subject: str, body: str) -> Path:
         message = EmailMessage()
         message["From"] = self.from_address
-        message["To"] = formataddr((name, to))
+        username, _, domain = to.rpartition("@")
+        message["To"] = Address(display_name=name, username=username, domain=domain)
         message["Subject"] = subject
         message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = make_msgid(domain="drip.invalid")
@@ -48,5 +53,6 @@ class InterimOutboxNotifier:
         self.outbox.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.outbox / f"{stamp}-{kind}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(bytes(message))
+        # UTF-8 headers: email-validator accepts internationalised addresses (zoë@example.com)
+        path.write_bytes(message.as_bytes(policy=UTF8))
         return path

@@ -143,9 +143,9 @@ def _describe_add(result: dict[str, Any]) -> str:
         return f"added {email}: active, the welcome is due now"
     if result["confirmation_sent"]:
         return f"{email}: pending; confirmation email sent"
-    if status == "pending":
+    if status == "pending" and "created" not in result:
         return f"{email}: pending; a confirmation went out in the last few minutes, not resent"
-    return f"{email} is {status}; nothing changed, nothing sent"
+    return f"{email} is already {status}; nothing changed, nothing sent"
 
 
 @subscribers_app.command("import")

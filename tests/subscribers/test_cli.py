@@ -15,9 +15,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from admin.cli import app
+from admin.cli.interim_notifier import InterimOutboxNotifier
 from drip.db import make_engine, session_factory, transaction
 from drip.settings import get_settings, load_settings
 from subscribers import Status, confirm
+from subscribers.notifier import Confirmation, Goodbye
 
 Run = Callable[..., Result]
 
@@ -46,7 +48,7 @@ def drip(env: Path) -> Run:
 
 def _outbox(env: Path) -> list[email.message.EmailMessage]:
     return [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_string(path.read_text(encoding="utf-8"), policy=email.policy.default)  # type: ignore[misc]
         for path in sorted((env / "outbox").glob("*.eml"))
     ]
 
@@ -77,6 +79,14 @@ def test_add_again_while_pending_does_not_resend_at_once(drip: Run, env: Path) -
     result = drip("add", "ann@example.com")
     assert "not resent" in result.stdout
     assert len(_outbox(env)) == 1
+
+
+def test_add_confirmed_leaves_an_existing_subscriber_alone(drip: Run) -> None:
+    drip("add", "ann@example.com")
+    result = drip("add", "ann@example.com", "--confirmed", "--source", "sheet")
+    assert (
+        result.stdout.strip() == "ann@example.com is already pending; nothing changed, nothing sent"
+    )
 
 
 def test_add_confirmed_needs_a_source(drip: Run) -> None:
@@ -194,3 +204,26 @@ def test_the_drip_command_prints_one_line_and_exits_1(env: Path) -> None:
 
 def test_list_on_an_unknown_status_is_a_usage_error(drip: Run) -> None:
     assert "Invalid value" in drip("list", "--status", "gone", code=2).output
+
+
+def test_the_interim_notifier_writes_plain_emails_to_the_outbox(tmp_path: Path) -> None:
+    settings = load_settings(outbox_dir=tmp_path / "outbox")
+    notifier = InterimOutboxNotifier(settings)
+    notifier.send_confirmation(
+        Confirmation(
+            "zoë@example.com",
+            "Zoë",
+            "https://x/confirm/t",
+            "https://x/unsubscribe/u",
+            "https://x/preferences/p",
+        )
+    )
+    notifier.send_goodbye(Goodbye("zoë@example.com", "Zoë"))
+    confirmation, goodbye = _outbox(tmp_path)
+    assert (confirmation["Subject"], goodbye["Subject"]) == (
+        "Please confirm",
+        "You are unsubscribed",
+    )
+    assert confirmation["From"] == "Magnesium Course <course@example.com>"
+    assert "https://x/confirm/t" in confirmation.get_content().splitlines()
+    assert goodbye["To"].addresses[0].addr_spec == "zoë@example.com"

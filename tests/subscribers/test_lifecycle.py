@@ -22,6 +22,7 @@ from subscribers import (
     add_confirmed,
     change_schedule,
     get,
+    lesson_sent,
     pause,
     restart,
     resume,
@@ -290,3 +291,23 @@ def test_an_unknown_address_is_suppressed_all_the_same(step: Step, db_settings: 
 def test_erasing_is_not_a_suppression_reason(step: Step, db_settings: Settings) -> None:
     with pytest.raises(ValueError, match="erase"), step() as session:
         suppress(session, db_settings, "ann@example.com", SuppressionReason.ERASED)
+
+
+def test_each_lesson_sent_schedules_the_next_and_the_last_completes(step: Step, ann: str) -> None:
+    lesson_3_sent = datetime(2026, 3, 5, 2, 31, tzinfo=UTC)
+    with step() as session:
+        subscriber = lesson_sent(
+            session, get(session, ann), sent_at=lesson_3_sent, lessons_in_course=4
+        )
+        assert (subscriber.lessons_sent, subscriber.last_sent_at) == (3, lesson_3_sent)
+        assert subscriber.next_due_at == datetime(2026, 3, 6, 2, 30, tzinfo=UTC)  # 08:00 IST
+        assert _due(session, datetime(2026, 3, 6, 2, 30, tzinfo=UTC)) == [ann]
+    lesson_4_sent = datetime(2026, 3, 6, 2, 30, 5, tzinfo=UTC)
+    with step() as session:
+        lesson_sent(session, get(session, ann), sent_at=lesson_4_sent, lessons_in_course=4)
+    with step() as session:
+        done = get(session, ann)
+        assert (done.status, done.lessons_sent, done.next_due_at) == (Status.COMPLETED, 4, None)
+        assert _due(session, datetime(2026, 12, 31, tzinfo=UTC)) == []
+        with pytest.raises(InvalidTransition, match="is completed; sending a lesson needs"):
+            lesson_sent(session, done, sent_at=lesson_4_sent, lessons_in_course=5)
