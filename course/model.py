@@ -65,6 +65,12 @@ class Section:
     blocks: tuple[Block, ...]
     article: str  # the article's slug
     index: int  # position of the section in its article, from 0
+    line: int = 0  # where the heading (or the untitled introduction) starts in the source
+
+    @property
+    def untitled(self) -> bool:
+        """The introduction before an article's first heading has no heading of its own."""
+        return not self.heading
 
     def words(self) -> int:
         return count_words(self.heading) + sum(block.words() for block in self.blocks)
@@ -77,6 +83,18 @@ SourceFormat = Literal["text", "markdown", "html"]
 
 
 @dataclass(frozen=True)
+class Removed:
+    """Site chrome a reader dropped (a close glyph, a teaser block, a <nav>), for the report."""
+
+    text: str
+    line: int
+    reason: str
+
+    def words(self) -> int:
+        return count_words(self.text)
+
+
+@dataclass(frozen=True)
 class Article:
     slug: str
     title: str
@@ -84,8 +102,12 @@ class Article:
     sections: tuple[Section, ...]
     source: Path
     format: SourceFormat
-    # Paragraphs before the first heading (an untitled introduction), kept as a section
-    # with an empty heading so nothing is lost silently.
+    # Paragraphs before the first heading (an untitled introduction) are kept as a section
+    # with an empty heading, so nothing is lost silently.
+    removed: tuple[Removed, ...] = ()
+
+    def words(self) -> int:
+        return sum(section.words() for section in self.sections)
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,22 @@ and dry runs read `outbox` to see exactly what each recipient would have receive
 
 from __future__ import annotations
 
-from delivery.base import EmailBackend
-from delivery.message import Accepted, Batch, Outcome, PersonalEmail, personalise
+from delivery.base import LocalBackend
+from delivery.message import Accepted, Batch, Outcome, PersonalEmail
 
 
-class MemoryBackend(EmailBackend):
+class MemoryBackend(LocalBackend):
     max_recipients = 1000
 
-    def __init__(self) -> None:
+    def __init__(self, *, unsubscribe_mailto: str | None = None) -> None:
+        self.unsubscribe_mailto = unsubscribe_mailto
         self.outbox: list[PersonalEmail] = []
         self.batches: list[Batch] = []
 
-    def send(self, batch: Batch) -> list[Outcome]:
+    def post(self, batch: Batch) -> list[Outcome]:
         self.batches.append(batch)
-        outcomes: list[Outcome] = []
-        for recipient in batch.recipients:
-            email = personalise(batch, recipient)
-            self.outbox.append(email)
-            outcomes.append(Accepted(recipient.delivery_id, f"memory-{len(self.outbox)}"))
-        return outcomes
+        return super().post(batch)
+
+    def deliver(self, email: PersonalEmail) -> Outcome:
+        self.outbox.append(email)
+        return Accepted(email.delivery_id, f"memory-{len(self.outbox)}")

@@ -6,6 +6,7 @@ with a message that names the variable, so an operator knows what to fix.
 
 from __future__ import annotations
 
+import re
 import secrets
 from email.utils import parseaddr
 from functools import lru_cache
@@ -94,6 +95,15 @@ class Settings(BaseSettings):
     def _mailbox(cls, value: str) -> str:
         if "@" not in parseaddr(value)[1]:
             raise ValueError(f"must be an address like 'Name <me@example.com>', got {value!r}")
+        return value
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _bare_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"[^\s@<>,;:\"]+@[^\s@<>,;:\"]+\.[^\s@<>,;:\"]+", value
+        ):
+            raise ValueError(f"must be a bare address like unsubscribe@example.com, got {value!r}")
         return value
 
     @field_validator("smtp_url")

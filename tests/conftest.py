@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from drip.db import make_engine, session_factory, upgrade
 from drip.settings import Settings, load_settings
 
+# Cross-area fixtures: `sendgrid_standin` (a SendGrid stand-in on 127.0.0.1).
+pytest_plugins = ["tests.support.sendgrid_standin"]
+
 POSTGRES_ADMIN_DSN = os.environ.get(
     "DRIP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -38,6 +38,7 @@ def test_backend_follows_the_credentials(monkeypatch: pytest.MonkeyPatch) -> Non
         ("DRIP_BASE_URL", "ftp://x", "DRIP_BASE_URL: must be an http(s) URL"),
         ("DRIP_FROM", "nobody", "DRIP_FROM: must be an address like"),
         ("DRIP_SMTP_URL", "http://x", "DRIP_SMTP_URL: must look like smtp://"),
+        ("DRIP_UNSUBSCRIBE_MAILTO", "Leave <x@y.z>", "DRIP_UNSUBSCRIBE_MAILTO: must be a bare"),
         ("DRIP_BACKEND", "pigeon", "DRIP_BACKEND: Input should be 'sendgrid', 'smtp' or 'outbox'"),
     ],
 )
