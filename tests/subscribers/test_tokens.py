@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from subscribers.errors import ExpiredToken, InvalidToken
@@ -92,6 +92,28 @@ def test_a_confirmation_link_expires_after_its_lifetime() -> None:
         pytest.raises(ExpiredToken, match="confirm link has expired"),
     ):
         tokens.verify(Purpose.CONFIRM, token)
+
+
+@given(
+    key=keys,
+    age=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3 * 365)),
+)
+@example(key="k", age=CONFIRM_LIFETIME)
+@example(key="k", age=CONFIRM_LIFETIME + timedelta(seconds=1))
+def test_a_confirmation_link_works_for_its_lifetime_and_never_after(
+    key: str, age: timedelta
+) -> None:
+    # itsdangerous counts whole seconds: the last second of the lifetime may go either way
+    assume(not CONFIRM_LIFETIME < age < CONFIRM_LIFETIME + timedelta(seconds=1))
+    tokens = Tokens(SECRET)
+    with time_machine.travel(SIGNED_AT, tick=False):
+        token = tokens.sign(Purpose.CONFIRM, key)
+    with time_machine.travel(SIGNED_AT + age, tick=False):
+        if age <= CONFIRM_LIFETIME:
+            assert tokens.verify(Purpose.CONFIRM, token) == Claim(key)
+        else:
+            with pytest.raises(ExpiredToken):
+                tokens.verify(Purpose.CONFIRM, token)
 
 
 @pytest.mark.parametrize("purpose", [Purpose.UNSUBSCRIBE, Purpose.PREFERENCES, Purpose.VIEW])
