@@ -14,13 +14,13 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Confirmation:
-    """A double opt-in request: the person must click `confirm_url` to start the course."""
+    """A double opt-in request: the person must click `confirm_url` to start the course.
+    (The fields of render's `confirmation` kind: there is nothing to unsubscribe from yet,
+    and someone who did not ask for it need only ignore it.)"""
 
     email: str
     name: str
     confirm_url: str
-    unsubscribe_url: str  # "I did not ask for this": they can refuse before confirming
-    preferences_url: str
 
 
 @dataclass(frozen=True)

@@ -233,8 +233,6 @@ def confirmation_for(links: Links, addressee: Addressee) -> Confirmation:
         email=addressee.email,
         name=addressee.name,
         confirm_url=links.confirm(addressee),
-        unsubscribe_url=links.unsubscribe(addressee),
-        preferences_url=links.preferences(addressee),
     )
 
 

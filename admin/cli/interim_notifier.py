@@ -32,8 +32,7 @@ class InterimOutboxNotifier:
             f"Hello{' ' + confirmation.name if confirmation.name else ''},\n\n"
             "please confirm your subscription to the course by opening this link:\n\n"
             f"{confirmation.confirm_url}\n\n"
-            "If you did not ask for this, ignore this email, or refuse it here:\n"
-            f"{confirmation.unsubscribe_url}\n"
+            "If you did not ask for this, ignore this email: nothing more will come.\n"
         )
         self._write("confirmation", confirmation.email, confirmation.name, "Please confirm", body)
 

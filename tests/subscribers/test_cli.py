@@ -209,15 +209,7 @@ def test_list_on_an_unknown_status_is_a_usage_error(drip: Run) -> None:
 def test_the_interim_notifier_writes_plain_emails_to_the_outbox(tmp_path: Path) -> None:
     settings = load_settings(outbox_dir=tmp_path / "outbox")
     notifier = InterimOutboxNotifier(settings)
-    notifier.send_confirmation(
-        Confirmation(
-            "zoë@example.com",
-            "Zoë",
-            "https://x/confirm/t",
-            "https://x/unsubscribe/u",
-            "https://x/preferences/p",
-        )
-    )
+    notifier.send_confirmation(Confirmation("zoë@example.com", "Zoë", "https://x/confirm/t"))
     notifier.send_goodbye(Goodbye("zoë@example.com", "Zoë"))
     confirmation, goodbye = _outbox(tmp_path)
     assert (confirmation["Subject"], goodbye["Subject"]) == (

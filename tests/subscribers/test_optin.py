@@ -93,8 +93,6 @@ def test_subscribing_makes_a_pending_subscriber_and_sends_the_confirmation(
     [sent] = notifier.confirmations
     assert (sent.email, sent.name) == ("Ann@example.com", "Ann Lee")
     assert sent.confirm_url.startswith("https://course.example.org/confirm/")
-    assert sent.unsubscribe_url.startswith("https://course.example.org/unsubscribe/")
-    assert sent.preferences_url.startswith("https://course.example.org/preferences/")
 
 
 def test_defaults_fill_in_a_missing_zone_and_hour(
