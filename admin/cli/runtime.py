@@ -26,6 +26,11 @@ class Runtime:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    def close(self) -> None:
+        """Release the database connections (use `with closing(runtime()) as rt:`)."""
+        if "engine" in self.__dict__:  # only if a command opened it
+            self.engine.dispose()
+
 
 def runtime() -> Runtime:
     return Runtime(get_settings())
