@@ -11,6 +11,7 @@ import uvicorn
 from admin.cli.runtime import runtime
 from admin.web import access_log
 from admin.web.app import create_app
+from admin.web.context import EventRecorder
 from admin.web.users import Role, add_user
 from drip.db import transaction
 from drip.errors import DripError
@@ -31,6 +32,13 @@ def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
     leaves it when uvicorn shuts down. Until the scheduler lands it runs nothing.
     """
     return nullcontext()
+
+
+def event_recorder(settings: Settings) -> EventRecorder | None:
+    """THE HOOK for the scheduler's event recording: what stores the SendGrid webhook's
+    verified events (returning how many were new). Until it lands, None: the webhook
+    verifies each request and answers 503, so SendGrid keeps its events and retries."""
+    return None
 
 
 def check_can_serve(settings: Settings) -> None:
@@ -54,7 +62,11 @@ def serve(
     """
     settings = get_settings()
     check_can_serve(settings)
-    app = create_app(settings, background=lambda: scheduler_job(settings))
+    app = create_app(
+        settings,
+        background=lambda: scheduler_job(settings),
+        record_events=event_recorder(settings),
+    )
     access_log.install()
     uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
 

@@ -29,6 +29,9 @@ from admin.web.routes import (
     health,
     lessons,
     login,
+    public,
+    sends,
+    subscribers_admin,
     templates_editor,
     webhooks,
 )
@@ -93,7 +96,9 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders, https=https)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (health, login, console, lessons, templates_editor, webhooks):
+    for module in (health, public, login, console, lessons, templates_editor):
+        app.include_router(module.router)
+    for module in (subscribers_admin, sends, webhooks):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

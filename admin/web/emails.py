@@ -30,6 +30,7 @@ from render import (
     template_version,
 )
 from render.preview import find_email
+from subscribers import Links, Subscriber
 
 RENDERERS_KEPT = 4
 OTHER_EMAILS = ("confirmation", "unsubscribed")
@@ -114,6 +115,18 @@ def check(course: Course, sender: Sender, source: Mapping[str, str]) -> list[Tem
 
 def sample(sender: Sender) -> Reader:
     return sample_reader(sender)
+
+
+def reader_for(links: Links, subscriber: Subscriber, lesson_slug: str) -> Reader:
+    """A subscriber as their email of `lesson_slug` sees them, with their signed links."""
+    return Reader(
+        email=subscriber.email,
+        name=subscriber.name,
+        unsubscribe_url=links.unsubscribe(subscriber),
+        preferences_url=links.preferences(subscriber),
+        view_url=links.view(subscriber, lesson_slug),
+        confirm_url=links.confirm(subscriber),
+    )
 
 
 def problems_page(problems: tuple[TemplateProblem, ...] | list[TemplateProblem]) -> str:

@@ -18,7 +18,6 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from admin.web.app import create_app
 from admin.web.ratelimit import Limits
 from admin.web.users import add_user
-from drip.db import Base, make_engine
 from drip.settings import Settings
 from tests.web.live import ARTIFACTS, bound_socket, live_server, url_of
 
@@ -49,9 +48,6 @@ def settings(settings: Settings, server_socket: socket.socket) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)  # TEMPORARY: until 0002_web can follow 0001_subscribers
-    engine.dispose()
     return create_app(settings, limits=Limits())
 
 

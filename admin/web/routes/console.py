@@ -2,22 +2,88 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from admin.web.auth import AdminUser, CurrentUser
 from admin.web.context import web_context
 from admin.web.pages import render
+from admin.web.template_versions import TemplateVersion
+from course.model import Course
 from drip.settings import Settings
+from subscribers import Status, Subscriber
 
 router = APIRouter()
 
+NEXT_SENDS_SHOWN = 8
+RECENT_EDITS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DueSend:
+    subscriber: Subscriber
+    lesson: str
+    due_at: datetime
+    local: str
+
+
+def status_cards(session: Session) -> list[Card]:
+    rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
+    counts: dict[Status, int] = {status: int(count) for status, count in rows}
+    left = sum(counts.get(s, 0) for s in (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED))
+    return [
+        Card("Active", counts.get(Status.ACTIVE, 0), "receiving the course"),
+        Card("Awaiting confirmation", counts.get(Status.PENDING, 0)),
+        Card("Paused", counts.get(Status.PAUSED, 0)),
+        Card("Completed", counts.get(Status.COMPLETED, 0), "got every lesson"),
+        Card("Left", left, "unsubscribed, bounced or complained"),
+    ]
+
+
+def next_sends(session: Session, course: Course) -> list[DueSend]:
+    due = session.scalars(
+        select(Subscriber)
+        .where(Subscriber.status == Status.ACTIVE, Subscriber.next_due_at.is_not(None))
+        .order_by(Subscriber.next_due_at)
+        .limit(NEXT_SENDS_SHOWN)
+    ).all()
+    sends = []
+    for subscriber in due:
+        assert subscriber.next_due_at is not None
+        position = subscriber.lessons_sent + 1
+        title = course.lessons[position - 1].title if position <= len(course.lessons) else "—"
+        local = subscriber.next_due_at.astimezone(ZoneInfo(subscriber.timezone))
+        label = f"{local:%a %H:%M} {subscriber.timezone}"
+        sends.append(DueSend(subscriber, f"{position}. {title}", subscriber.next_due_at, label))
+    return sends
+
 
 @router.get("/admin")
-def dashboard(request: Request, _user: CurrentUser) -> Response:
-    context: dict[str, list[object]] = {"cards": [], "panels": []}
-    return render(request, "dashboard.html", context)
+def dashboard(request: Request, user: CurrentUser) -> Response:
+    context = web_context(request)
+    course = context.course()
+    with context.sessions() as session:
+        edits = session.scalars(
+            select(TemplateVersion).order_by(TemplateVersion.id.desc()).limit(RECENT_EDITS_SHOWN)
+        ).all()
+        cards = status_cards(session) if user.is_admin else []
+        sends = next_sends(session, course) if user.is_admin else []
+    page = {"course": course, "cards": cards, "sends": sends, "edits": edits}
+    return render(request, "dashboard.html", page)
 
 
 @router.get("/admin/settings")

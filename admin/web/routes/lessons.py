@@ -21,6 +21,7 @@ from admin.web.emails import (
     email_choices,
     preview,
     problems_page,
+    reader_for,
     sample,
 )
 from admin.web.pages import render
@@ -30,6 +31,8 @@ from course.model import Lesson
 from render import EmailKind, Reader, RenderError
 from render.kinds import html_template
 from render.preview import find_email
+from subscribers import Links, find
+from subscribers.errors import InvalidField
 
 router = APIRouter()
 
@@ -50,9 +53,21 @@ def lessons(request: Request, _user: CurrentUser) -> Response:
 def _reader(
     context: WebContext, user: User, lesson: Lesson | None, as_email: str
 ) -> tuple[Reader, str, str]:
-    """The reader a preview is for: the sample (subscribers come with their package)."""
+    """The reader a preview is for: a subscriber (admins only), else the sample."""
+    note = ""
+    if as_email and user.is_admin:
+        with context.sessions() as session:
+            try:
+                subscriber = find(session, as_email)
+            except InvalidField:
+                subscriber = None
+        if subscriber is not None:
+            slug = (lesson or context.course().lessons[0]).slug
+            reader = reader_for(Links.from_settings(context.settings), subscriber, slug)
+            return reader, subscriber.email, f"{subscriber.status.value}; links signed for them"
+        note = f"no subscriber has the address {as_email!r}"
     reader = sample(context.sender)
-    return reader, f"{reader.name} (a sample subscriber)", ""
+    return reader, f"{reader.name} (a sample subscriber)", note
 
 
 @dataclass(frozen=True)
