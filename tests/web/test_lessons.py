@@ -44,7 +44,9 @@ def test_the_framed_email_is_served_under_the_email_policy(marketer: TestClient)
 
 
 def test_the_other_emails_have_previews_too(marketer: TestClient) -> None:
+    listed = marketer.get("/admin/lessons").text
     for key in ("confirmation", "unsubscribed"):
+        assert f'href="/admin/lessons/{key}"' in listed
         assert marketer.get(f"/admin/lessons/{key}").status_code == 200
         assert marketer.get(f"/admin/lessons/{key}/email.html").status_code == 200
 
