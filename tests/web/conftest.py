@@ -47,8 +47,10 @@ def settings(settings: Settings, server_socket: socket.socket) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings, limits=Limits())
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings, limits=Limits())
+    yield app
+    app.state.web.engine.dispose()  # for tests that never ran the app's lifespan
 
 
 @pytest.fixture

@@ -9,8 +9,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from drip.settings import Settings
 from subscribers import Consent, Status, Subscriber, add_confirmed, find
 from tests.web.conftest import csrf_of, outbox
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """These run on SQLite and on PostgreSQL."""
+    return settings.model_copy(update={"database_url": database_url})
 
 
 def _add(app: FastAPI, email: str, name: str = "") -> Subscriber:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 
 from admin.web.template_versions import (
@@ -14,6 +15,13 @@ from admin.web.template_versions import (
     previous_version,
     save_version,
 )
+from drip.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """These run on SQLite and on PostgreSQL."""
+    return settings.model_copy(update={"database_url": database_url})
 
 
 def test_the_newest_version_of_each_template_is_in_force(app: FastAPI) -> None:
