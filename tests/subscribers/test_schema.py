@@ -11,7 +11,8 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-import subscribers.models  # noqa: F401 - registers the tables on Base.metadata
+import scheduler.models  # noqa: F401 - registers the tables on Base.metadata
+import subscribers.models  # noqa: F401
 from drip.db import Base
 from subscribers import Consent, Status, Subscriber
 from subscribers.addresses import normalise
