@@ -22,7 +22,7 @@ row on the hot path):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -253,44 +253,72 @@ def mark_sent(
     lessons_in_course: int,
 ) -> None:
     """Rows sent with the provider's id; each subscriber moved on as `subscribers.
-    lesson_sent` would (the next lesson due by the planner, completed after the last).
+    lesson_sent` would (the next lesson due by the planner, completed after the last),
+    unless they paused or left meanwhile: then only their progress is recorded.
 
     `sent_at` is `at`, the tick's instant, so `drip send --at T` behaves as a tick at T."""
     if not sent:
         return
-    connection = session.connection()
-    connection.execute(
-        update(deliveries)
-        .where(deliveries.c.id == bindparam("b_id"))
-        .values(
-            status=DeliveryStatus.SENT.value,
-            provider_message_id=bindparam("b_message"),
-            sent_at=at,
-            lease_until=None,
-            error=None,
-            updated_at=now,
-        ),
-        [{"b_id": row.delivery_id, "b_message": message} for row, message in sent],
+    instant = _instants(session)
+    at_value, now_value = instant(at), instant(now)
+    _executemany(
+        session,
+        "UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, "
+        "lease_until = NULL, error = NULL, updated_at = ? WHERE id = ?",
+        [(message, at_value, now_value, row.delivery_id) for row, message in sent],
     )
-    completes = lesson.position >= lessons_in_course
-    due = _next_due_cache(lesson.position, at)
-    active = subscribers.c.status == Status.ACTIVE.value
-    moved_on: dict[str, Any] = {"lessons_sent": lesson.position, "last_sent_at": at}
-    if completes:  # the last lesson: completed, nothing more due
-        moved_on["status"] = case((active, Status.COMPLETED.value), else_=subscribers.c.status)
-        moved_on["next_due_at"] = case((active, None), else_=subscribers.c.next_due_at)
-    else:  # a pause meanwhile keeps its empty next_due_at
-        next_at = bindparam("b_due", type_=subscribers.c.next_due_at.type)
-        moved_on["next_due_at"] = case((active, next_at), else_=subscribers.c.next_due_at)
-    connection.execute(
-        update(subscribers)
-        .where(
-            subscribers.c.id == bindparam("b_id"),
-            subscribers.c.lessons_sent == lesson.position - 1,
+    position = lesson.position
+    if position >= lessons_in_course:  # the last lesson: completed, nothing more due
+        _executemany(
+            session,
+            "UPDATE subscribers SET lessons_sent = ?, last_sent_at = ?, updated_at = ?, "
+            "status = CASE WHEN status = 'active' THEN 'completed' ELSE status END, "
+            "next_due_at = CASE WHEN status = 'active' THEN NULL ELSE next_due_at END "
+            "WHERE id = ? AND lessons_sent = ?",
+            [(position, at_value, now_value, row.subscriber_id, position - 1) for row, _ in sent],
         )
-        .values(**moved_on, updated_at=now),
-        [{"b_id": row.subscriber_id, "b_due": due(row.timezone, row.send_hour)} for row, _ in sent],
+        return
+    due = _next_due_cache(position, at)
+    _executemany(
+        session,
+        "UPDATE subscribers SET lessons_sent = ?, last_sent_at = ?, updated_at = ?, "
+        "next_due_at = CASE WHEN status = 'active' THEN ? ELSE next_due_at END "
+        "WHERE id = ? AND lessons_sent = ?",
+        [
+            (
+                position,
+                at_value,
+                now_value,
+                instant(due(row.timezone, row.send_hour)),
+                row.subscriber_id,
+                position - 1,
+            )
+            for row, _ in sent
+        ],
     )
+
+
+def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """`sql` (with ? placeholders) once per row, straight through the driver.
+
+    SQLAlchemy's executemany prepares every parameter of every row in Python; on the
+    hot path (a thousand rows per batch) that costs more than the database's work.
+    Values must already be in the driver's form (see `_instants`)."""
+    connection = session.connection()
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    connection.exec_driver_sql(sql, rows)
+
+
+def _instants(session: Session) -> Callable[[datetime], Any]:
+    """Turns an instant into what the driver stores for a `UTCDateTime` column, as
+    SQLAlchemy would (SQLite: naive UTC text in one fixed format; PostgreSQL: as is)."""
+    dialect = session.get_bind().dialect
+    # The TypeDecorator's processor: UTCDateTime's own step, then the dialect's.
+    processor = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return lambda value: value
+    return cast(Callable[[datetime], Any], processor)
 
 
 def _next_due_cache(lessons_sent: int, at: datetime) -> Any:
