@@ -115,12 +115,12 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
     ).where(_due(at), progress.in_(list(by_progress)))
     columns = ["subscriber_id", "course", "lesson", "position", "status", "attempts"]
     columns += ["due_at", "created_at", "updated_at"]
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
     statement = insert_ignoring_conflicts(
-        dialect, Delivery, "subscriber_id", "course", "lesson"
+        connection.dialect.name, deliveries, "subscriber_id", "course", "lesson"
     ).from_select(columns, chosen)
-    result = session.execute(statement)
-    return max(0, getattr(result, "rowcount", 0) or 0)
+    # Counted through RETURNING: SQLAlchemy's psycopg dialect reports no rowcount here.
+    return sum(1 for _ in connection.execute(statement.returning(deliveries.c.id)))
 
 
 def _literal(value: Any) -> Any:
@@ -170,18 +170,46 @@ def claim(
     after_id: int = 0,
     limit: int = BATCH_SIZE,
 ) -> Claim:
-    """Lease up to `limit` claimable rows of `lesson` with ids above `after_id`."""
-    picked = (
-        select(Delivery.id)
-        .where(
-            Delivery.course == course.slug,
-            Delivery.lesson == lesson.slug,
-            Delivery.id > after_id,
-            _claimable(at, now),
-        )
-        .order_by(Delivery.id)
-        .limit(limit)
+    """Lease up to `limit` claimable rows of `lesson` with ids above `after_id`: rows
+    whose worker died first (rare), then queued ones in id order."""
+    of_lesson = (
+        Delivery.course == course.slug,
+        Delivery.lesson == lesson.slug,
+        Delivery.id > after_id,
+        Delivery.due_at <= at,
     )
+    expired = and_(Delivery.status == DeliveryStatus.SENDING.value, Delivery.lease_until < now)
+    ids = _lease(session, (*of_lesson, expired), now, worker, limit)
+    if len(ids) < limit:
+        queued = Delivery.status == DeliveryStatus.QUEUED.value
+        ids += _lease(session, (*of_lesson, queued), now, worker, limit - len(ids))
+    ids.sort()
+    if not ids:
+        return Claim(lesson, (), 0, after_id)
+    rows, stale = _split_by_subscriber(session, ids, lesson)
+    if stale:
+        session.execute(
+            delete(Delivery)
+            .where(Delivery.id.in_(stale))
+            .execution_options(synchronize_session=False)
+        )
+    return Claim(lesson, rows, len(stale), ids[-1])
+
+
+def _lease(
+    session: Session,
+    conditions: tuple[ColumnElement[bool], ...],
+    now: datetime,
+    worker: str,
+    limit: int,
+) -> list[int]:
+    """One conditional UPDATE ... RETURNING: the rows it took are this worker's.
+
+    SQLite runs one writer at a time, so the statement is atomic as it stands; on
+    PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so concurrent workers take
+    disjoint rows without waiting, and a row another worker took meanwhile is re-checked
+    (and left out) under READ COMMITTED."""
+    picked = select(Delivery.id).where(*conditions).order_by(Delivery.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
     statement = (
@@ -197,17 +225,7 @@ def claim(
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
-    ids = sorted(session.scalars(statement))
-    if not ids:
-        return Claim(lesson, (), 0, after_id)
-    rows, stale = _split_by_subscriber(session, ids, lesson)
-    if stale:
-        session.execute(
-            delete(Delivery)
-            .where(Delivery.id.in_(stale))
-            .execution_options(synchronize_session=False)
-        )
-    return Claim(lesson, rows, len(stale), ids[-1])
+    return list(session.scalars(statement))
 
 
 def _split_by_subscriber(
