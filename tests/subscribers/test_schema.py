@@ -11,7 +11,11 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-import subscribers.models  # noqa: F401 - registers the tables on Base.metadata
+# Every module with tables registers them on Base.metadata, which the migrations must match.
+import admin.web.template_versions
+import admin.web.users  # noqa: F401
+import scheduler.models  # noqa: F401
+import subscribers.models  # noqa: F401
 from drip.db import Base
 from subscribers import Consent, Status, Subscriber
 from subscribers.addresses import normalise
