@@ -50,11 +50,12 @@ def add_delivery(
     status: DeliveryStatus = DeliveryStatus.SENT,
     message_id: str | None = None,
     error: str | None = None,
+    course: str = COURSE,
 ) -> Delivery:
     """A delivery queued at `queued`; sent at `sent` (if its status says it was)."""
     delivery = Delivery(
         subscriber_id=subscriber.id,
-        course=COURSE,
+        course=course,
         lesson=lesson,
         position=position,
         status=status.value,
