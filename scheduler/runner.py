@@ -20,8 +20,6 @@ app shutting down) lets the batch in hand finish and be recorded, then the run r
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -37,7 +35,7 @@ from delivery.errors import ConfigurationError
 from drip.errors import DripError
 from drip.settings import Settings
 from scheduler.job import SendJob
-from scheduler.run import RunReport, send_due
+from scheduler.run import RunReport, default_worker, send_due
 
 log = logging.getLogger("drip.scheduler")
 
@@ -55,25 +53,44 @@ ConfigurationAlarm = Callable[[ConfigurationError], None]
 
 
 def worker_id(name: str | None = None) -> str:
-    """Who claimed a delivery, as recorded in deliveries.worker: host and process id."""
-    return (name or f"{socket.gethostname()}:{os.getpid()}")[:WORKER_ID_LENGTH]
+    """Who claimed a delivery, as recorded in deliveries.worker: `name`, else host:pid."""
+    return (name or default_worker())[:WORKER_ID_LENGTH]
 
 
-def jobs_in_force(settings: Settings) -> Callable[[], SendJob]:
-    """The job for each tick: the course as its spec file is now (a lesson appended to
-    the spec reaches subscribers without a restart). The job itself follows the
-    templates marketers save. It is rebuilt only when the spec changed, so each
-    lesson's stage-1 render is reused from tick to tick."""
-    kept: dict[int, SendJob] = {}
+class JobsInForce:
+    """The job for each tick: the course as its spec file is now, so a lesson appended
+    to the spec reaches subscribers without a restart (the job itself follows the
+    templates marketers save). It is rebuilt only when the spec file changed, so each
+    lesson's stage-1 render is reused from tick to tick.
 
-    def current() -> SendJob:
-        modified = _modified(settings)
-        if modified not in kept:
-            kept.clear()
-            kept[modified] = SendJob.from_settings(settings)
-        return kept[modified]
+    A spec edited into a broken state is reported once and the last good course keeps
+    being sent, so a typo in the spec does not stop everyone's daily lesson.
+    """
 
-    return current
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.job: SendJob | None = None
+        self.built_from: int | None = None  # the spec's mtime the job (or failure) is of
+
+    def __call__(self) -> SendJob:
+        modified = _modified(self.settings)
+        if self.job is None or modified != self.built_from:
+            try:
+                job = SendJob.from_settings(self.settings)
+            except DripError as error:
+                if self.job is None:
+                    raise
+                if modified != self.built_from:
+                    log.error("the course spec changed but cannot be built: %s", error)
+                    log.error("sending the course as it was until the spec is fixed")
+                self.built_from = modified
+                return self.job
+            self.job, self.built_from = job, modified
+        return self.job
+
+
+def jobs_in_force(settings: Settings) -> JobsInForce:
+    return JobsInForce(settings)
 
 
 def _modified(settings: Settings) -> int:

@@ -2,13 +2,14 @@
 scheduler that `drip serve` runs beside the web app. Thin: scheduler.runner does the work.
 
 SIGTERM and Ctrl-C set a stop event: the batch in hand is finished and recorded, then the
-process exits 0. A second Ctrl-C quits at once (that batch is then resent after its lease,
+process exits 0. A second signal quits at once (that batch is then resent after its lease,
 as after a crash).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -48,13 +49,21 @@ def _configure_logging() -> None:
 
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and Ctrl-C set `stop`; a second Ctrl-C raises KeyboardInterrupt at once."""
+    """SIGTERM and Ctrl-C set `stop`, so the batch in hand is finished and recorded.
+
+    A second signal quits at once, as a crash would (exit 128 + the signal's number):
+    the batch in hand is then sent again after its lease, like after a kill -9.
+    """
+
+    signalled: list[int] = []
 
     def finish(signum: int, _frame: FrameType | None) -> None:
+        if signalled:
+            os._exit(128 + signum)  # no cleanup: the ledger is built for exactly this
+        signalled.append(signum)
         # Event.set takes a lock the interrupted main thread may hold (inside wait()):
         # set it from another thread, never from the handler itself.
         threading.Thread(target=_stopping, args=(stop, signum), daemon=True).start()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = {signum: signal.signal(signum, finish) for signum in STOP_SIGNALS}
     try:
@@ -65,7 +74,8 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _stopping(stop: threading.Event, signum: int) -> None:
-    log.info("%s: finishing the batch in hand, then stopping", signal.Signals(signum).name)
+    name = signal.Signals(signum).name
+    log.info("%s: finishing the batch in hand, then stopping (again to quit at once)", name)
     stop.set()
 
 

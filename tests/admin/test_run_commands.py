@@ -91,6 +91,25 @@ def test_sigterm_mid_batch_finishes_the_batch_then_exits_0(
     assert "finishing the batch in hand" in log.read_text()
 
 
+@pytest.mark.slow
+def test_a_second_ctrl_c_quits_at_once_leaving_the_batch_to_its_lease(
+    outbox_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    add_due_subscribers(sessions, outbox_settings, 2 * BATCH_SIZE)
+    log = tmp_path / "run.log"
+    child = start_drip(outbox_settings, "run", log=log)
+    try:
+        wait_until(lambda: outbox_files(outbox_settings) > 0, timeout=60, what="the first email")
+        child.send_signal(signal.SIGINT)
+        wait_until(lambda: "finishing the batch" in log.read_text(), timeout=10, what="the log")
+    finally:
+        child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=60) == 128 + signal.SIGINT
+    status = deliveries_by_status(sessions)
+    assert status.get("sending") == BATCH_SIZE  # left leased, as after a crash: sent later
+    assert outbox_files(outbox_settings) < BATCH_SIZE
+
+
 def test_drip_serve_runs_the_scheduler_until_it_stops(
     outbox_settings: Settings, sessions: sessionmaker[Session]
 ) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from delivery.errors import ConfigurationError
 from delivery.memory import MemoryBackend
 from drip.db import make_engine, session_factory, transaction, upgrade
+from drip.errors import DripError
 from drip.settings import Settings, load_settings
 from scheduler.job import SendJob
 from scheduler.models import Delivery
@@ -161,9 +162,43 @@ def test_the_job_in_force_follows_the_course_spec_file(tmp_path: Path, settings:
     jobs = jobs_in_force(settings.model_copy(update={"course": spec}))
     first = jobs()
     assert jobs() is first  # unchanged: the same job, its renders kept
-    stat = spec.stat()
-    os.utime(spec, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert jobs() is not first
+    touch(spec, 1)
+    second = jobs()
+    assert second is not first
+
+
+def test_a_broken_spec_keeps_the_last_good_course_in_force(
+    tmp_path: Path, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = tmp_path / "course.yaml"
+    spec.write_bytes(settings.course.read_bytes())
+    (tmp_path / "articles").symlink_to(settings.course.parent / "articles")
+    jobs = jobs_in_force(settings.model_copy(update={"course": spec}))
+    good = jobs()
+
+    spec.write_text("slug: [unclosed", encoding="utf-8")
+    touch(spec, 1)
+    assert jobs() is good
+    assert jobs() is good
+    assert caplog.text.count("cannot be built") == 1  # said once, not every minute
+    assert "course.yaml:1: not valid YAML" in caplog.text  # what and where
+
+    spec.write_bytes(settings.course.read_bytes())
+    touch(spec, 2)
+    assert jobs() is not good
+
+
+def test_a_spec_broken_from_the_start_is_an_error(tmp_path: Path, settings: Settings) -> None:
+    spec = tmp_path / "course.yaml"
+    spec.write_text("slug: [unclosed", encoding="utf-8")
+    with pytest.raises(DripError, match=r"course\.yaml:1"):
+        jobs_in_force(settings.model_copy(update={"course": spec}))()
+
+
+def touch(path: Path, seconds: int) -> None:
+    """Move `path`'s modification time on (a coarse file-system clock must see it)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + seconds * 1_000_000_000))
 
 
 @pytest.mark.parametrize(
