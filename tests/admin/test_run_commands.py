@@ -70,7 +70,7 @@ def outbox_files(settings: Settings) -> int:
 def test_sigterm_mid_batch_finishes_the_batch_then_exits_0(
     outbox_settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    subscribers = 5 * BATCH_SIZE
+    subscribers = 3 * BATCH_SIZE
     add_due_subscribers(sessions, outbox_settings, subscribers)
     log = tmp_path / "run.log"
     child = start_drip(outbox_settings, "run", log=log)
