@@ -74,7 +74,7 @@ def test_three_workers_on_postgres_send_each_subscriber_exactly_one_email(
 ) -> None:
     add_due_subscribers(ledger, postgres_settings, SUBSCRIBERS)
     # Answers take a moment, as SendGrid's do, so the workers' claims overlap in time.
-    sendgrid_standin.fail_next(*[Fault.slow(0.3)] * (SUBSCRIBERS // 1000))
+    sendgrid_standin.fail_next(*[Fault.slow(0.5)] * (SUBSCRIBERS // 1000))
     workers = [
         start_drip(postgres_settings, "worker", "--id", f"w{n}", log=tmp_path / f"w{n}.log")
         for n in range(1, WORKERS + 1)
