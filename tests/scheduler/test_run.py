@@ -19,7 +19,7 @@ from scheduler.claims import retry_failed
 from scheduler.errors import InstantInThePast, TemplatesBroken
 from scheduler.job import SendJob
 from scheduler.run import send_due
-from subscribers import Status, Subscriber, unsubscribe
+from subscribers import Status, Subscriber, restart, unsubscribe
 from tests.scheduler.conftest import (
     MONDAY_9_UTC,
     TUESDAY_8_UTC,
@@ -274,3 +274,24 @@ def test_a_send_hour_is_local_time(
     assert send_due(sessions, job, at=tuesday_0130_utc).sent == 0
     assert send_due(sessions, job, at=wednesday_0130_utc - timedelta(minutes=1)).sent == 0
     assert send_due(sessions, job, at=wednesday_0130_utc).sent == 1
+
+
+def test_a_subscriber_who_restarts_gets_the_course_again_from_the_welcome(
+    sessions: sessionmaker[Session], job: SendJob, memory: MemoryBackend, add: AddSubscriber
+) -> None:
+    ann = add("ann@example.com")
+    send_due(sessions, job, at=MONDAY_9_UTC)
+    send_due(sessions, job, at=TUESDAY_8_UTC)
+    with transaction(sessions) as session:
+        restart(session, session.get_one(Subscriber, ann.id), now=TUESDAY_8_UTC + DAY)
+
+    again = send_due(sessions, job, at=TUESDAY_8_UTC + DAY)
+    twice = send_due(sessions, job, at=TUESDAY_8_UTC + DAY)
+
+    assert (again.by_lesson, twice.sent) == ({"welcome": 1}, 0)
+    assert [email.subject for email in memory.outbox] == [
+        job.course.lessons[0].subject,
+        job.course.lessons[1].subject,
+        job.course.lessons[0].subject,
+    ]
+    assert subscriber(sessions, "ann@example.com").lessons_sent == 1
