@@ -178,8 +178,9 @@ class _Run:
                         ready = self.next_batch(lesson, prepared, after_id)
                         after_id = ready.claim.last_id if ready else after_id
                     if flight is not None:
-                        done, flight = flight, None
-                        if not self.finish(done) or self.stop.is_set():
+                        carry_on = self.finish(flight)
+                        flight = None
+                        if not carry_on or self.stop.is_set():
                             return self.give_back(ready)
                     if ready is None:
                         return not self.stop.is_set()
@@ -256,7 +257,7 @@ class _Run:
     def abandon(self, flight: _InFlight | None, ready: _Ready | None) -> None:
         """On the way out of an error: record the batch in flight if the provider answered
         (else its lease runs out and it is sent again), and give back the one not sent."""
-        with suppress(Exception):
+        with suppress(Exception):  # Ctrl-C waits here for the batch in hand, as promised
             if flight is not None and flight.future.exception() is None:
                 self.finish(flight)
         with suppress(Exception):

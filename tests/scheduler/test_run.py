@@ -296,3 +296,27 @@ def test_a_subscriber_who_restarts_gets_the_course_again_from_the_welcome(
         job.course.lessons[0].subject,
     ]
     assert subscriber(sessions, "ann@example.com").lessons_sent == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrent_runs_on_postgresql_share_the_work_and_send_each_lesson_once(
+    sessions: sessionmaker[Session], job: SendJob, memory: MemoryBackend, add: AddSubscriber
+) -> None:
+    readers = [f"reader{n}@example.com" for n in range(40)]
+    for address in readers:
+        add(address)
+    job.batch_size = 3
+    reports = []
+
+    def run(worker: str) -> None:
+        reports.append(send_due(sessions, job, at=MONDAY_9_UTC, worker=worker))
+
+    workers = [threading.Thread(target=run, args=(f"w{n}",)) for n in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+
+    assert sorted(email.to for email in memory.outbox) == sorted(readers)
+    assert sum(report.sent for report in reports) == 40
+    assert {row.status for row in deliveries(sessions)} == {"sent"}
