@@ -35,7 +35,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscriber_id", "course", "lesson", name="uq_deliveries_lesson"),
-        Index("ix_deliveries_claim", "status", "lease_until"),
+        Index("ix_deliveries_claim", "status", "lease_until"),  # expired leases
+        Index("ix_deliveries_queue", "status", "course", "lesson", "id"),  # claims, in order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

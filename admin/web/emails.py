@@ -1,9 +1,10 @@
 """Emails as the console shows them: the templates in force, previews and the save check.
 
 The templates in force are the files in templates/ with the newest saved version of
-each laid over them. A renderer is cached per template set (its version hash), so
-looking through lessons renders each email once, and an edit in the editor renders
-with the draft in place of its template and everything else as in force.
+each laid over them (render.versions.templates_in_force, re-exported here). A renderer
+is cached per template set (its version hash), so looking through lessons renders each
+email once, and an edit in the editor renders with the draft in place of its template
+and everything else as in force.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
-from sqlalchemy.orm import Session
-
-from admin.web.template_versions import current_sources, overlay
 from course.model import Course
 from render import (
     Email,
@@ -30,6 +28,7 @@ from render import (
     template_version,
 )
 from render.preview import find_email
+from render.versions import templates_in_force as templates_in_force  # re-exported
 from subscribers import Links, Subscriber
 
 RENDERERS_KEPT = 4
@@ -67,10 +66,6 @@ def default_email_for(template_name: str, course: Course) -> str:
 
 def default_templates() -> dict[str, str]:
     return load_templates()
-
-
-def templates_in_force(session: Session) -> dict[str, str]:
-    return overlay(default_templates(), current_sources(session))
 
 
 class Renderers:

@@ -1,47 +1,41 @@
-"""Saved template versions: a marketer's edits, stored in the database over the files.
+"""Saved template versions as the editor shows them: history, restores and diffs.
 
-The files in templates/ are the defaults; each save in the editor adds a version (who,
-when, the whole text), and the newest version of a template overrides its file wherever
-emails are rendered: previews here, and sends (the admin layer hands `current_sources`
-to the renderer it builds). Nothing is ever changed in place: a revert is a new version
-holding an older text, so the history reads as what happened.
+The model, `save_version` and the overlay of saved versions over the files (the
+templates in force) live in render.versions, so the scheduler sends with exactly what
+marketers saved; they are re-exported here under their old names. Nothing is ever
+changed in place: a revert is a new version holding an older text, so the history
+reads as what happened.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import DateTime, Index, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from drip.db import Base
+from render.versions import (
+    TemplateVersion,
+    current_sources,
+    overlay,
+    save_version,
+    templates_in_force,
+)
 
-
-class TemplateVersion(Base):
-    __tablename__ = "template_versions"
-    __table_args__ = (Index("ix_template_versions_name_id", "name", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))  # the template's file name in templates/
-    source: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(80))  # a name, so history outlives logins
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    note: Mapped[str] = mapped_column(String(200), default="")
-
-
-def save_version(
-    session: Session, name: str, source: str, author: str, note: str = ""
-) -> TemplateVersion:
-    version = TemplateVersion(
-        name=name, source=source, author=author, created_at=datetime.now(UTC), note=note
-    )
-    session.add(version)
-    session.flush()
-    return version
+__all__ = [
+    "DiffLine",
+    "TemplateVersion",
+    "current_sources",
+    "diff",
+    "find_version",
+    "history",
+    "overlay",
+    "previous_version",
+    "save_version",
+    "templates_in_force",
+]
 
 
 def history(session: Session, name: str) -> list[TemplateVersion]:
@@ -60,20 +54,6 @@ def previous_version(session: Session, version: TemplateVersion) -> TemplateVers
         TemplateVersion.name == version.name, TemplateVersion.id < version.id
     )
     return session.scalars(query.order_by(TemplateVersion.id.desc()).limit(1)).first()
-
-
-def current_sources(session: Session) -> dict[str, str]:
-    """The newest saved text of each template that has versions (the overlay)."""
-    newest = select(func.max(TemplateVersion.id)).group_by(TemplateVersion.name).scalar_subquery()
-    rows = session.execute(
-        select(TemplateVersion.name, TemplateVersion.source).where(TemplateVersion.id.in_(newest))
-    )
-    return {str(name): str(source) for name, source in rows}
-
-
-def overlay(defaults: Mapping[str, str], saved: Mapping[str, str]) -> dict[str, str]:
-    """The templates in force: each file's text, replaced by its newest saved version."""
-    return {**defaults, **{name: text for name, text in saved.items() if name in defaults}}
 
 
 DiffKind = Literal["add", "del", "ctx", "hunk"]
