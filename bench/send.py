@@ -31,6 +31,7 @@ import io
 import json
 import math
 import multiprocessing
+import os
 import pstats
 import resource
 import sys
@@ -155,6 +156,7 @@ class SendFigures:
     deferred: int
     skipped: int
     seconds: float  # send_due's wall clock
+    cpu_seconds: float  # the sending process's CPU time (user + system) during send_due
     peak_rss_mib: float  # the child's ru_maxrss, imports and all
 
 
@@ -165,6 +167,7 @@ def measure_send(spec: SendSpec) -> SendFigures:
     engine = make_engine(spec.database_url)
     sessions = session_factory(engine)
     profiler = cProfile.Profile() if spec.profile_to else None
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -172,13 +175,19 @@ def measure_send(spec: SendSpec) -> SendFigures:
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     engine.dispose()
     if profiler is not None and spec.profile_to:
         profiler.dump_stats(spec.profile_to)
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return SendFigures(
-        report.sent, report.failed, report.deferred, report.skipped, seconds, rss_kib / 1024
+        report.sent, report.failed, report.deferred, report.skipped, seconds, cpu, rss_kib / 1024
     )
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def send_in_child(spec: SendSpec) -> SendFigures:
@@ -267,6 +276,7 @@ class SizeResult:
     send: SendFigures
     requests: int  # counted at the stand-in
     recipients: int  # accepted by the stand-in
+    standin_seconds: float  # the stand-in's handling of those requests (the sender waits)
     statuses: dict[str, int]
 
     @property
@@ -331,6 +341,7 @@ def run_size(
         send=figures,
         requests=after["requests"] - before["requests"],
         recipients=after["recipients"] - before["recipients"],
+        standin_seconds=after["handling_seconds"] - before["handling_seconds"],
         statuses=statuses,
     )
 
@@ -355,6 +366,13 @@ def run_naive(
     before = standin.stats()["requests"]
     seconds, accepted = naive_loop(settings, lesson, rows)
     return NaiveResult(len(rows), seconds, accepted, standin.stats()["requests"] - before)
+
+
+def machine_load() -> str:
+    """The load the figures met: on a shared machine, other work slows the send."""
+    one, five, _ = os.getloadavg()
+    cores = os.cpu_count() or 1
+    return f"machine: {cores} cores, load average {one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def verdict(ok: bool) -> str:
@@ -384,6 +402,14 @@ def print_size(result: SizeResult, naive: NaiveResult) -> list[bool]:
         f"[target >= {TARGET_RATE:,}/s: {verdict(rate_ok)}]",
     )
     line("  per email", f"{result.per_email_us:,.1f} µs")
+    line(
+        "  of which the stand-in's handling",
+        f"{result.standin_seconds:,.2f} s (parse, validate)",
+    )
+    line(
+        "  CPU time of the sending process",
+        f"{send.cpu_seconds:,.2f} s = {send.sent / send.cpu_seconds:,.0f} emails/CPU-s",
+    )
     line(
         "whole run (set-up, child start, send)",
         f"{result.total_seconds:,.1f} s = {result.total_rate:,.0f} emails/s",
@@ -424,9 +450,8 @@ def print_profile(path: Path, top: int = 15) -> None:
     print("\n".join(lines[start:]))
 
 
-def write_results(payload: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"send-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+def write_results(folder: Path, payload: dict[str, Any]) -> Path:
+    path = folder / f"send-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
     return path
 
@@ -459,6 +484,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE, metavar="N")
     parser.add_argument("--lesson", help="the lesson everyone is due (default: the longest)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first send")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=f"default: {RESULTS}")
     return parser.parse_args(argv)
 
 
@@ -475,9 +501,10 @@ def main(argv: Sequence[str]) -> int:
             f"lesson {lesson.position} ({lesson.slug}), SQLite in {folder}, "
             f"SendGrid stand-in at {standin.url} (its own process)"
         )
-        profile_to = RESULTS / "send.prof" if arguments.profile else None
-        if profile_to is not None:
-            RESULTS.mkdir(exist_ok=True)
+        print(machine_load())
+        results_dir: Path = arguments.results
+        results_dir.mkdir(parents=True, exist_ok=True)
+        profile_to = results_dir / "send.prof" if arguments.profile else None
         sizes = [arguments.subscribers] + ([MILLION] if arguments.million else [])
         results = []
         for count in sizes:
@@ -502,15 +529,16 @@ def main(argv: Sequence[str]) -> int:
             "(1.00: linear)",
         )
     if arguments.profile:
-        print_profile(RESULTS / "send.prof")
+        print_profile(results_dir / "send.prof")
     path = write_results(
+        results_dir,
         {
             "at": at,
             "lesson": lesson.slug,
             "sizes": [as_json(result) for result in results],
             "naive": {**asdict(naive), "per_email_us": naive.per_email_us},
             "problems": problems,
-        }
+        },
     )
     print(f"results: {path}")
     for problem in problems:

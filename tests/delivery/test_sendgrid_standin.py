@@ -155,6 +155,7 @@ def test_counters_are_served_over_http_from_another_process() -> None:
         client = SendGridAPIClient(api_key=standin.api_key, host=standin.url)
         assert client.client.mail.send.post(request_body=good_body(3)).status_code == 202
         stats = standin.stats()
+    assert stats.pop("handling_seconds") > 0
     assert stats == {"requests": 1, "statuses": {"202": 1}, "recipients": 3, "accepted_requests": 1}
 
 

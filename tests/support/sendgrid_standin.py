@@ -154,8 +154,8 @@ def _schema_problems(body: dict[str, Any]) -> list[Problem]:
 
 
 def _shape(value: Any) -> Hashable:
-    if isinstance(value, str):
-        return ("s", bool(value), _is_address(value))
+    if isinstance(value, str):  # no "@", no address: most strings skip the regex
+        return ("s", bool(value), "@" in value and _is_address(value))
     if isinstance(value, dict):
         return ("o", tuple((key, _shape(item)) for key, item in value.items()))
     if isinstance(value, list):
@@ -457,6 +457,9 @@ class SendGridStandIn:
         self.requests = 0  # every request received, answered or not
         self.statuses: Counter[int | str] = Counter()  # by status; "dropped" too
         self.recipients = 0  # recipients accepted (202), sandbox excluded
+        # Time spent on requests, from reading the body to the answer computed (faults'
+        # delays excluded): what the stand-in adds to a sender's wall clock.
+        self.handling_seconds = 0.0
         self.accepted: list[AcceptedRequest] = []  # requests answered 202 or 200
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -525,6 +528,7 @@ class SendGridStandIn:
                 "statuses": {str(status): count for status, count in self.statuses.items()},
                 "recipients": self.recipients,
                 "accepted_requests": len(self.accepted),
+                "handling_seconds": self.handling_seconds,
             }
 
     # The handler calls these, from the server's threads.
@@ -538,9 +542,11 @@ class SendGridStandIn:
                 fault = self._next_faults.popleft()
         return number, fault or Fault()
 
-    def _count(self, status: int | str) -> None:
+    def _count(self, status: int | str, started: float | None = None) -> None:
         with self._lock:
             self.statuses[status] += 1
+            if started is not None:
+                self.handling_seconds += time.perf_counter() - started
 
     def _answer(
         self, number: int, fault: Fault, handler: BaseHTTPRequestHandler, body: bytes
@@ -611,6 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         standin = self.server.standin
+        started = time.perf_counter()
         number, fault = standin._take_fault()
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
@@ -629,7 +636,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path == SEND_PATH
             else _Answer(404, [_problem("not found", None)])
         )
-        standin._count(answer.status)
+        standin._count(answer.status, started)
         if fault.delay:
             standin._stopping.wait(fault.delay)
         payload = _errors(answer.problems) if answer.problems or answer.status >= 400 else b""
