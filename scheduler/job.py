@@ -22,6 +22,7 @@ from delivery.retry import DEFAULT_POLICY, RetryPolicy
 from drip.settings import Settings
 from render import Renderer, Sender, load_templates
 from render.versions import templates_in_force
+from scheduler.ledger import BATCH_SIZE
 
 BackendFactory = Callable[[], EmailBackend]
 
@@ -36,6 +37,7 @@ class SendJob:
     # True: lay the saved template versions over `base_templates` at every run.
     follow_saved_templates: bool = False
     base_templates: Mapping[str, str] = field(default_factory=dict, repr=False)
+    batch_size: int = BATCH_SIZE  # recipients per provider request (SendGrid: 1,000 at most)
     retry: RetryPolicy = DEFAULT_POLICY
     sleep: Callable[[float], None] = time.sleep  # the retries' waits (tests pass their own)
 

@@ -22,7 +22,7 @@ row on the hot path):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -115,12 +115,12 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
     ).where(_due(at), progress.in_(list(by_progress)))
     columns = ["subscriber_id", "course", "lesson", "position", "status", "attempts"]
     columns += ["due_at", "created_at", "updated_at"]
-    dialect = session.get_bind().dialect.name
+    connection = session.connection()
     statement = insert_ignoring_conflicts(
-        dialect, Delivery, "subscriber_id", "course", "lesson"
+        connection.dialect.name, deliveries, "subscriber_id", "course", "lesson"
     ).from_select(columns, chosen)
-    result = session.execute(statement)
-    return max(0, getattr(result, "rowcount", 0) or 0)
+    # Counted through RETURNING: SQLAlchemy's psycopg dialect reports no rowcount here.
+    return sum(1 for _ in connection.execute(statement.returning(deliveries.c.id)))
 
 
 def _literal(value: Any) -> Any:
@@ -170,18 +170,46 @@ def claim(
     after_id: int = 0,
     limit: int = BATCH_SIZE,
 ) -> Claim:
-    """Lease up to `limit` claimable rows of `lesson` with ids above `after_id`."""
-    picked = (
-        select(Delivery.id)
-        .where(
-            Delivery.course == course.slug,
-            Delivery.lesson == lesson.slug,
-            Delivery.id > after_id,
-            _claimable(at, now),
-        )
-        .order_by(Delivery.id)
-        .limit(limit)
+    """Lease up to `limit` claimable rows of `lesson` with ids above `after_id`: rows
+    whose worker died first (rare), then queued ones in id order."""
+    of_lesson = (
+        Delivery.course == course.slug,
+        Delivery.lesson == lesson.slug,
+        Delivery.id > after_id,
+        Delivery.due_at <= at,
     )
+    expired = and_(Delivery.status == DeliveryStatus.SENDING.value, Delivery.lease_until < now)
+    ids = _lease(session, (*of_lesson, expired), now, worker, limit)
+    if len(ids) < limit:
+        queued = Delivery.status == DeliveryStatus.QUEUED.value
+        ids += _lease(session, (*of_lesson, queued), now, worker, limit - len(ids))
+    ids.sort()
+    if not ids:
+        return Claim(lesson, (), 0, after_id)
+    rows, stale = _split_by_subscriber(session, ids, lesson)
+    if stale:
+        session.execute(
+            delete(Delivery)
+            .where(Delivery.id.in_(stale))
+            .execution_options(synchronize_session=False)
+        )
+    return Claim(lesson, rows, len(stale), ids[-1])
+
+
+def _lease(
+    session: Session,
+    conditions: tuple[ColumnElement[bool], ...],
+    now: datetime,
+    worker: str,
+    limit: int,
+) -> list[int]:
+    """One conditional UPDATE ... RETURNING: the rows it took are this worker's.
+
+    SQLite runs one writer at a time, so the statement is atomic as it stands; on
+    PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so concurrent workers take
+    disjoint rows without waiting, and a row another worker took meanwhile is re-checked
+    (and left out) under READ COMMITTED."""
+    picked = select(Delivery.id).where(*conditions).order_by(Delivery.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
     statement = (
@@ -197,17 +225,7 @@ def claim(
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
-    ids = sorted(session.scalars(statement))
-    if not ids:
-        return Claim(lesson, (), 0, after_id)
-    rows, stale = _split_by_subscriber(session, ids, lesson)
-    if stale:
-        session.execute(
-            delete(Delivery)
-            .where(Delivery.id.in_(stale))
-            .execution_options(synchronize_session=False)
-        )
-    return Claim(lesson, rows, len(stale), ids[-1])
+    return list(session.scalars(statement))
 
 
 def _split_by_subscriber(
@@ -253,44 +271,72 @@ def mark_sent(
     lessons_in_course: int,
 ) -> None:
     """Rows sent with the provider's id; each subscriber moved on as `subscribers.
-    lesson_sent` would (the next lesson due by the planner, completed after the last).
+    lesson_sent` would (the next lesson due by the planner, completed after the last),
+    unless they paused or left meanwhile: then only their progress is recorded.
 
     `sent_at` is `at`, the tick's instant, so `drip send --at T` behaves as a tick at T."""
     if not sent:
         return
-    connection = session.connection()
-    connection.execute(
-        update(deliveries)
-        .where(deliveries.c.id == bindparam("b_id"))
-        .values(
-            status=DeliveryStatus.SENT.value,
-            provider_message_id=bindparam("b_message"),
-            sent_at=at,
-            lease_until=None,
-            error=None,
-            updated_at=now,
-        ),
-        [{"b_id": row.delivery_id, "b_message": message} for row, message in sent],
+    instant = _instants(session)
+    at_value, now_value = instant(at), instant(now)
+    _executemany(
+        session,
+        "UPDATE deliveries SET status = 'sent', provider_message_id = ?, sent_at = ?, "
+        "lease_until = NULL, error = NULL, updated_at = ? WHERE id = ?",
+        [(message, at_value, now_value, row.delivery_id) for row, message in sent],
     )
-    completes = lesson.position >= lessons_in_course
-    due = _next_due_cache(lesson.position, at)
-    active = subscribers.c.status == Status.ACTIVE.value
-    moved_on: dict[str, Any] = {"lessons_sent": lesson.position, "last_sent_at": at}
-    if completes:  # the last lesson: completed, nothing more due
-        moved_on["status"] = case((active, Status.COMPLETED.value), else_=subscribers.c.status)
-        moved_on["next_due_at"] = case((active, None), else_=subscribers.c.next_due_at)
-    else:  # a pause meanwhile keeps its empty next_due_at
-        next_at = bindparam("b_due", type_=subscribers.c.next_due_at.type)
-        moved_on["next_due_at"] = case((active, next_at), else_=subscribers.c.next_due_at)
-    connection.execute(
-        update(subscribers)
-        .where(
-            subscribers.c.id == bindparam("b_id"),
-            subscribers.c.lessons_sent == lesson.position - 1,
+    position = lesson.position
+    if position >= lessons_in_course:  # the last lesson: completed, nothing more due
+        _executemany(
+            session,
+            "UPDATE subscribers SET lessons_sent = ?, last_sent_at = ?, updated_at = ?, "
+            "status = CASE WHEN status = 'active' THEN 'completed' ELSE status END, "
+            "next_due_at = CASE WHEN status = 'active' THEN NULL ELSE next_due_at END "
+            "WHERE id = ? AND lessons_sent = ?",
+            [(position, at_value, now_value, row.subscriber_id, position - 1) for row, _ in sent],
         )
-        .values(**moved_on, updated_at=now),
-        [{"b_id": row.subscriber_id, "b_due": due(row.timezone, row.send_hour)} for row, _ in sent],
+        return
+    due = _next_due_cache(position, at)
+    _executemany(
+        session,
+        "UPDATE subscribers SET lessons_sent = ?, last_sent_at = ?, updated_at = ?, "
+        "next_due_at = CASE WHEN status = 'active' THEN ? ELSE next_due_at END "
+        "WHERE id = ? AND lessons_sent = ?",
+        [
+            (
+                position,
+                at_value,
+                now_value,
+                instant(due(row.timezone, row.send_hour)),
+                row.subscriber_id,
+                position - 1,
+            )
+            for row, _ in sent
+        ],
     )
+
+
+def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """`sql` (with ? placeholders) once per row, straight through the driver.
+
+    SQLAlchemy's executemany prepares every parameter of every row in Python; on the
+    hot path (a thousand rows per batch) that costs more than the database's work.
+    Values must already be in the driver's form (see `_instants`)."""
+    connection = session.connection()
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    connection.exec_driver_sql(sql, rows)
+
+
+def _instants(session: Session) -> Callable[[datetime], Any]:
+    """Turns an instant into what the driver stores for a `UTCDateTime` column, as
+    SQLAlchemy would (SQLite: naive UTC text in one fixed format; PostgreSQL: as is)."""
+    dialect = session.get_bind().dialect
+    # The TypeDecorator's processor: UTCDateTime's own step, then the dialect's.
+    processor = deliveries.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return lambda value: value
+    return cast(Callable[[datetime], Any], processor)
 
 
 def _next_due_cache(lessons_sent: int, at: datetime) -> Any:

@@ -35,7 +35,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscriber_id", "course", "lesson", name="uq_deliveries_lesson"),
-        Index("ix_deliveries_claim", "status", "lease_until"),
+        Index("ix_deliveries_claim", "status", "lease_until"),  # expired leases
+        Index("ix_deliveries_queue", "status", "course", "lesson", "id"),  # claims, in order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -70,7 +71,7 @@ class DeliveryEvent(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
-    type: Mapped[str] = mapped_column(String(16))  # delivery.webhooks.sendgrid.EventType
+    type: Mapped[str] = mapped_column(String(32))  # SendGrid's event name (scheduler.events)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sg_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)

@@ -172,6 +172,7 @@ class _Run:
                     now=utc_now(),
                     worker=self.worker,
                     after_id=after_id,
+                    limit=self.job.batch_size,
                 )
             if claim.empty:
                 return True
@@ -187,7 +188,11 @@ class _Run:
     def handle(self, backend: EmailBackend, claim: ledger.Claim, prepared: PreparedEmail) -> bool:
         """Send one claimed batch and record the answer; False when the provider is down."""
         slug = claim.lesson.slug
-        recipients = recipients_for(self.links, prepared, slug, claim.rows)
+        try:
+            recipients = recipients_for(self.links, prepared, slug, claim.rows)
+        except Exception:
+            self.release(claim)  # a bug, not the rows' fault: they stay due
+            raise
         batch = batch_for(
             self.job.settings.from_address, self.job.course, prepared, slug, recipients
         )
@@ -195,8 +200,7 @@ class _Run:
         try:
             outcomes = send_with_retries(backend, batch, self.job.retry, sleep=self.job.sleep)
         except ConfigurationError:
-            with transaction(self.sessions) as session:
-                ledger.release(session, (row.delivery_id for row in claim.rows), now=utc_now())
+            self.release(claim)  # nothing is marked failed: fix the setting, run again
             raise
         except PermanentError as error:
             reason = "; ".join(error.reasons)
@@ -210,6 +214,10 @@ class _Run:
             return False  # the provider is down: the rest waits for the next tick
         self.record(claim, rows, outcomes)
         return True
+
+    def release(self, claim: ledger.Claim) -> None:
+        with transaction(self.sessions) as session:
+            ledger.release(session, (row.delivery_id for row in claim.rows), now=utc_now())
 
     def record(
         self, claim: ledger.Claim, rows: dict[str, ledger.ClaimedRow], outcomes: Sequence[Outcome]

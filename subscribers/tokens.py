@@ -10,6 +10,9 @@ but names no one: the lookup refuses it (see lifecycle.subscriber_for).
 
 from __future__ import annotations
 
+import base64
+import hmac
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -37,6 +40,35 @@ class Claim:
     lesson: str | None = None
 
 
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+class _FastSigner:
+    """`URLSafeSerializer.dumps` without its per-call costs, for the links of a send run
+    (three per subscriber: 300,000 signatures for 100,000 subscribers).
+
+    itsdangerous derives the HMAC key again and tries zlib on every call; zlib alone
+    (it allocates its whole state for a 30-byte payload) is most of the time. Here the
+    keyed HMAC is made once and copied, and the payload is never compressed: the token
+    is itsdangerous' own format (base64 JSON, a dot, base64 HMAC-SHA1 under the derived
+    key), so `URLSafeSerializer.loads` verifies it as any other; it is byte for byte
+    the same token whenever zlib would not have made the payload shorter.
+    """
+
+    def __init__(self, serializer: URLSafeSerializer) -> None:
+        signer = serializer.make_signer()
+        self._mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+        self._separator = signer.sep
+
+    def dumps(self, payload: list[str]) -> str:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        body = _b64(data.encode("utf-8"))
+        mac = self._mac.copy()
+        mac.update(body)
+        return (body + self._separator + _b64(mac.digest())).decode("ascii")
+
+
 class Tokens:
     def __init__(self, secret: str, confirm_lifetime: timedelta = CONFIRM_LIFETIME) -> None:
         self._confirm = URLSafeTimedSerializer(secret, salt="drip.subscribers.confirm")
@@ -45,6 +77,9 @@ class Tokens:
             purpose: URLSafeSerializer(secret, salt=f"drip.subscribers.{purpose.value}")
             for purpose in Purpose
             if purpose is not Purpose.CONFIRM
+        }
+        self._fast = {
+            purpose: _FastSigner(serializer) for purpose, serializer in self._plain.items()
         }
 
     @classmethod
@@ -57,7 +92,7 @@ class Tokens:
         payload = [key, lesson] if lesson is not None else [key]
         if purpose is Purpose.CONFIRM:
             return str(self._confirm.dumps(payload))
-        return str(self._plain[purpose].dumps(payload))
+        return self._fast[purpose].dumps(payload)
 
     def verify(self, purpose: Purpose, token: str) -> Claim:
         """The claim of a good token; `InvalidToken` (or `ExpiredToken`) otherwise."""

@@ -26,6 +26,7 @@ from admin.cli.interim_notifier import InterimOutboxNotifier
 from admin.cli.runtime import Runtime, runtime
 from drip.columns import utc_now
 from drip.db import transaction
+from scheduler.reports import PERSONAL_DATA_SECTIONS
 from subscribers import Consent, ImportReport, Rejection, Status, Subscriber
 from subscribers.addresses import normalise
 from subscribers.personal_data import iso
@@ -302,13 +303,14 @@ def _list_line(row: dict[str, Any]) -> str:
 
 @subscribers_app.command("show")
 def show(email: EmailArgument, as_json: JsonOption = False) -> None:
-    """Show one subscriber: profile, consent record and course progress (--json: the
-    export of their personal data).
+    """Show one subscriber: profile, consent record, course progress and the emails sent
+    with what the provider reported (--json: the export of their personal data).
 
     Example: drip subscribers show ann@example.com --json
     """
     with _session() as (_, session):
-        document = subscribers.personal_data(session, subscribers.get(session, email))
+        subscriber = subscribers.get(session, email)
+        document = subscribers.personal_data(session, subscriber, PERSONAL_DATA_SECTIONS)
     if as_json:
         _print_json(document)
         return
@@ -316,6 +318,17 @@ def show(email: EmailArgument, as_json: JsonOption = False) -> None:
         out.print(f"[bold]{section}[/]")
         for field, value in document[section].items():
             out.print(f"  {field:<22} {'' if value is None else value}", markup=False)
+    out.print("[bold]deliveries[/]")
+    for item in document["deliveries"]:
+        out.print(f"  {_delivery_line(item)}", markup=False)
+
+
+def _delivery_line(item: dict[str, Any]) -> str:
+    events = ", ".join(event["type"] for event in item["events"]) or "no events"
+    if item["email"] != "lesson":
+        return f"confirmation and goodbye emails: {events}"
+    when = item["sent_at"] or item["queued_at"]
+    return f"{item['position']:>2}. {item['lesson']:<24} {item['status']:<8} {when}  {events}"
 
 
 Step = Callable[[Runtime, Session, Subscriber], Subscriber]

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, nullcontext
 import typer
 import uvicorn
 
-from admin.cli.runtime import runtime
+from admin.cli.runtime import Runtime, runtime
 from admin.web import access_log
 from admin.web.app import create_app
 from admin.web.context import EventRecorder
@@ -16,6 +16,7 @@ from admin.web.users import Role, add_user
 from drip.db import transaction
 from drip.errors import DripError
 from drip.settings import Settings, get_settings
+from scheduler import events
 
 users_app = typer.Typer(no_args_is_help=True)
 
@@ -36,9 +37,9 @@ def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
 
 def event_recorder(settings: Settings) -> EventRecorder | None:
     """THE HOOK for the scheduler's event recording: what stores the SendGrid webhook's
-    verified events (returning how many were new). Until it lands, None: the webhook
-    verifies each request and answers 503, so SendGrid keeps its events and retries."""
-    return None
+    verified events (returning how many were new). The route checks the signature
+    first: without DRIP_SENDGRID_WEBHOOK_KEY every request is refused with 403."""
+    return events.recorder(settings, Runtime(settings).sessions)
 
 
 def check_can_serve(settings: Settings) -> None:
