@@ -97,6 +97,11 @@ def fields(errors: list[dict[str, Any]]) -> list[str | None]:
             "personalizations.0.substitutions",
             "10000 bytes",
         ),
+        (  # 1,700 characters, but 10,200 bytes as JSON escapes them
+            lambda b: b["personalizations"][0].update(substitutions={"-n-": "\x01" * 1_700}),
+            "personalizations.0.substitutions",
+            "10000 bytes",
+        ),
         (
             lambda b: b["personalizations"][0]["custom_args"].update(n="x" * 10_000),
             "personalizations.0.custom_args",
@@ -148,6 +153,13 @@ def test_over_30_mb_is_413(sendgrid_standin: SendGridStandIn) -> None:
     body["content"][1]["value"] = "x" * 30_000_000
     status, _ = post(sendgrid_standin, body)
     assert status == 413
+
+
+def test_substitutions_just_under_the_limit_are_accepted(sendgrid_standin: SendGridStandIn) -> None:
+    body = good_body()
+    # {"-n-":"ééé..."}: 10 bytes and 4,995 two-byte characters, 10,000 bytes exactly.
+    body["personalizations"][0]["substitutions"] = {"-n-": "é" * 4_995}
+    assert post(sendgrid_standin, body) == (202, [])
 
 
 def test_counters_are_served_over_http_from_another_process() -> None:
