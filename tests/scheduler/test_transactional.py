@@ -15,35 +15,25 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from course import load_course
 from course.model import Course
+from delivery import EmailBackend
 from delivery.errors import TransientError
 from delivery.memory import MemoryBackend
 from delivery.message import Batch, Outcome, Rejected
 from drip.db import transaction
-from drip.settings import DEFAULT_COURSE, Settings
+from drip.settings import Settings
 from render import Renderer, Sender, load_templates
 from scheduler.mail_ids import TransactionalMail, read_delivery_id
 from scheduler.transactional import TransactionalMailer
 from subscribers import Status, Subscriber, confirm, find, import_csv, subscribe, unsubscribe
-from tests.scheduler.ledger_rows import CONSENT, MONDAY_7_UTC, ledger_settings
+from tests.scheduler.ledger_rows import CONSENT, MONDAY_7_UTC
 
 CONFIRM_LINK = re.compile(r"https://course\.example\.org/confirm/(\S+)")
 
 
-@pytest.fixture(scope="module")
-def magnesium() -> Course:
-    return load_course(DEFAULT_COURSE)
-
-
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return ledger_settings(database_url, tmp_path)
-
-
-@pytest.fixture
-def renderer(magnesium: Course, settings: Settings) -> Renderer:
-    return Renderer(magnesium, Sender.from_settings(settings))
+def renderer(bundled_course: Course, db_settings: Settings) -> Renderer:
+    return Renderer(bundled_course, Sender.from_settings(db_settings))
 
 
 @pytest.fixture
@@ -52,17 +42,20 @@ def memory() -> MemoryBackend:
 
 
 def _mailer(
-    session: Session, settings: Settings, renderer: Renderer, backend: object
+    session: Session, db_settings: Settings, renderer: Renderer, backend: EmailBackend
 ) -> TransactionalMailer:
-    return TransactionalMailer(session, settings, renderer, backend=lambda: backend)  # type: ignore[arg-type,return-value]
+    return TransactionalMailer(session, db_settings, renderer, backend=lambda: backend)
 
 
 def test_the_confirmation_leaves_when_the_sign_up_commits(
-    sessions: sessionmaker[Session], settings: Settings, renderer: Renderer, memory: MemoryBackend
+    sessions: sessionmaker[Session],
+    db_settings: Settings,
+    renderer: Renderer,
+    memory: MemoryBackend,
 ) -> None:
     with transaction(sessions) as session:
-        mailer = _mailer(session, settings, renderer, memory)
-        subscribe(session, settings, mailer, "ann@example.com", name="Ann", consent=CONSENT)
+        mailer = _mailer(session, db_settings, renderer, memory)
+        subscribe(session, db_settings, mailer, "ann@example.com", name="Ann", consent=CONSENT)
         session.flush()
         assert memory.outbox == []  # not while the sign-up could still roll back
     [email] = memory.outbox
@@ -72,18 +65,21 @@ def test_the_confirmation_leaves_when_the_sign_up_commits(
     token = CONFIRM_LINK.search(email.text)
     assert token is not None
     with transaction(sessions) as session:
-        assert confirm(session, settings, token.group(1)).status is Status.ACTIVE
+        assert confirm(session, db_settings, token.group(1)).status is Status.ACTIVE
     assert mailer.problems == []
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(
-    sessions: sessionmaker[Session], settings: Settings, renderer: Renderer, memory: MemoryBackend
+    sessions: sessionmaker[Session],
+    db_settings: Settings,
+    renderer: Renderer,
+    memory: MemoryBackend,
 ) -> None:
 
     def sign_up_then_fail() -> None:
         with transaction(sessions) as session:
-            mailer = _mailer(session, settings, renderer, memory)
-            subscribe(session, settings, mailer, "ann@example.com", consent=CONSENT)
+            mailer = _mailer(session, db_settings, renderer, memory)
+            subscribe(session, db_settings, mailer, "ann@example.com", consent=CONSENT)
             raise RuntimeError("the page failed after the sign-up")
 
     with pytest.raises(RuntimeError, match="the page failed"):
@@ -93,11 +89,11 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         assert find(session, "ann@example.com") is None
     # The same session's next transaction sends only what it asks for itself.
     with sessions() as session:
-        mailer = _mailer(session, settings, renderer, memory)
+        mailer = _mailer(session, db_settings, renderer, memory)
         with session.begin():
-            subscribe(session, settings, mailer, "ann@example.com", consent=CONSENT)
+            subscribe(session, db_settings, mailer, "ann@example.com", consent=CONSENT)
         session.begin()
-        subscribe(session, settings, mailer, "bob@example.com", consent=CONSENT)
+        subscribe(session, db_settings, mailer, "bob@example.com", consent=CONSENT)
         session.rollback()
         with session.begin():
             pass
@@ -105,13 +101,16 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
 
 
 def test_the_goodbye_leaves_after_the_unsubscribe_commits(
-    sessions: sessionmaker[Session], settings: Settings, renderer: Renderer, memory: MemoryBackend
+    sessions: sessionmaker[Session],
+    db_settings: Settings,
+    renderer: Renderer,
+    memory: MemoryBackend,
 ) -> None:
     with transaction(sessions) as session:
         subscribe(
             session,
-            settings,
-            _mailer(session, settings, renderer, memory),
+            db_settings,
+            _mailer(session, db_settings, renderer, memory),
             "ann@example.com",
             consent=CONSENT,
         )
@@ -121,7 +120,7 @@ def test_the_goodbye_leaves_after_the_unsubscribe_commits(
             ann = find(session, "ann@example.com")
             assert ann is not None
             unsubscribe(
-                session, settings, ann, notifier=_mailer(session, settings, renderer, memory)
+                session, db_settings, ann, notifier=_mailer(session, db_settings, renderer, memory)
             )
     [goodbye] = memory.outbox
     assert goodbye.subject == renderer.prepare("unsubscribed").subject
@@ -147,15 +146,15 @@ class _Refusing(MemoryBackend):
 )
 def test_a_failed_send_is_logged_and_kept_never_raised(
     sessions: sessionmaker[Session],
-    settings: Settings,
+    db_settings: Settings,
     renderer: Renderer,
     backend: MemoryBackend,
     problem: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, "drip.transactional"), transaction(sessions) as session:
-        mailer = _mailer(session, settings, renderer, backend)
-        subscribe(session, settings, mailer, "ann@example.com", consent=CONSENT)
+        mailer = _mailer(session, db_settings, renderer, backend)
+        subscribe(session, db_settings, mailer, "ann@example.com", consent=CONSENT)
     assert mailer.problems == [problem]
     assert "not sent" in caplog.text
     assert "ann@example.com" not in caplog.text  # no address in the log
@@ -166,27 +165,33 @@ def test_a_failed_send_is_logged_and_kept_never_raised(
 
 
 def test_a_template_that_cannot_render_is_logged_not_raised(
-    sessions: sessionmaker[Session], settings: Settings, magnesium: Course, memory: MemoryBackend
+    sessions: sessionmaker[Session],
+    db_settings: Settings,
+    bundled_course: Course,
+    memory: MemoryBackend,
 ) -> None:
     broken = load_templates() | {"confirmation.html": "{% if %}"}
-    renderer = Renderer(magnesium, Sender.from_settings(settings), broken)
+    renderer = Renderer(bundled_course, Sender.from_settings(db_settings), broken)
     with transaction(sessions) as session:
-        mailer = _mailer(session, settings, renderer, memory)
-        subscribe(session, settings, mailer, "ann@example.com", consent=CONSENT)
+        mailer = _mailer(session, db_settings, renderer, memory)
+        subscribe(session, db_settings, mailer, "ann@example.com", consent=CONSENT)
     assert memory.outbox == []
     [problem] = mailer.problems
     assert problem.startswith("confirmation email not sent to 1:")
 
 
 def test_an_import_s_confirmations_go_in_batches(
-    sessions: sessionmaker[Session], settings: Settings, renderer: Renderer, memory: MemoryBackend
+    sessions: sessionmaker[Session],
+    db_settings: Settings,
+    renderer: Renderer,
+    memory: MemoryBackend,
 ) -> None:
     rows = "".join(f"reader{n}@example.com\n" for n in range(2100))
     with transaction(sessions) as session:
-        mailer = _mailer(session, settings, renderer, memory)
+        mailer = _mailer(session, db_settings, renderer, memory)
         report = import_csv(
             session,
-            settings,
+            db_settings,
             io.BytesIO(f"email\n{rows}".encode()),
             filename="leads.csv",
             notifier=mailer,
@@ -201,16 +206,16 @@ def test_an_import_s_confirmations_go_in_batches(
 
 
 def test_through_the_outbox_backend_with_an_international_address(
-    sessions: sessionmaker[Session], settings: Settings, renderer: Renderer
+    sessions: sessionmaker[Session], db_settings: Settings, renderer: Renderer
 ) -> None:
     with transaction(sessions) as session:
-        mailer = TransactionalMailer(session, settings, renderer)  # the configured backend
-        subscribe(session, settings, mailer, "zoë@example.com", name="Zoë", consent=CONSENT)
+        mailer = TransactionalMailer(session, db_settings, renderer)  # the configured backend
+        subscribe(session, db_settings, mailer, "zoë@example.com", name="Zoë", consent=CONSENT)
     assert mailer.problems == []
-    [path] = Path(settings.outbox_dir).glob("*.eml")
-    message: EmailMessage = message_from_string(path.read_text(encoding="utf-8"), policy=default)  # type: ignore[assignment]
+    [path] = Path(db_settings.outbox_dir).glob("*.eml")
+    message: EmailMessage = message_from_string(path.read_text(encoding="utf-8"), policy=default)
     assert message["To"].addresses[0].addr_spec == "zoë@example.com"
-    assert message["From"] == settings.from_address
+    assert message["From"] == db_settings.from_address
     text = message.get_body(preferencelist=("plain",))
     assert text is not None
     assert CONFIRM_LINK.search(text.get_content())
