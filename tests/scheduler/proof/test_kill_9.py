@@ -105,16 +105,19 @@ def test_kill_9_mid_send_loses_nothing_and_duplicates_at_most_one_batch(
     add_due_subscribers(ledger, sendgrid_settings, SUBSCRIBERS)
 
     kill_mid_send(sendgrid_settings, sendgrid_standin, held, tmp_path)
-    assert deliveries_by_status(ledger) == {
-        "sent": BATCH_SIZE,  # the first batch, recorded
-        "sending": BATCH_SIZE,  # the one in flight: leased to the dead process
-        "queued": BATCH_SIZE,  # never claimed
-    }
+    killed = deliveries_by_status(ledger)
+    # The first batch is recorded. The one in flight is leased to the dead process, and
+    # so may be the next one, which a run claims and personalises while the provider
+    # handles the one before (it is never posted before that answer).
+    assert killed["sent"] == BATCH_SIZE
+    assert BATCH_SIZE <= killed["sending"] <= 2 * BATCH_SIZE
+    assert killed["sending"] + killed.get("queued", 0) == SUBSCRIBERS - BATCH_SIZE
 
-    restart_now(sendgrid_settings, tmp_path)
-    assert deliveries_by_status(ledger) == {"sent": 2 * BATCH_SIZE, "sending": BATCH_SIZE}
+    restart_now(sendgrid_settings, tmp_path)  # sends what was never claimed, no more
+    leased = killed["sending"]
+    assert deliveries_by_status(ledger) == {"sent": SUBSCRIBERS - leased, "sending": leased}
 
-    assert restart_after_the_lease(sendgrid_settings, ledger, time_machine) == BATCH_SIZE
+    assert restart_after_the_lease(sendgrid_settings, ledger, time_machine) == leased
     assert deliveries_by_status(ledger) == {"sent": SUBSCRIBERS}
 
     received = recipients_at(sendgrid_standin)
