@@ -106,7 +106,10 @@ def test_a_second_ctrl_c_quits_at_once_leaving_the_batch_to_its_lease(
         child.send_signal(signal.SIGINT)
     assert child.wait(timeout=60) == 128 + signal.SIGINT
     status = deliveries_by_status(sessions)
-    assert status.get("sending") == BATCH_SIZE  # left leased, as after a crash: sent later
+    # Left leased, as after a crash, and sent after the lease: the batch in hand, and the
+    # next one if the pipelined run had already claimed it (claimed, never posted).
+    assert "sent" not in status
+    assert BATCH_SIZE <= status["sending"] <= 2 * BATCH_SIZE
     assert outbox_files(outbox_settings) < BATCH_SIZE
 
 
