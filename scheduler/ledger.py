@@ -3,9 +3,11 @@
 Each step is a few set-based statements, whatever the list size (no ORM object per
 row on the hot path):
 
-- `queue_due`: one INSERT ... SELECT ... ON CONFLICT DO NOTHING adds a `queued` row for
-  every active subscriber whose next lesson is due; the UNIQUE (subscriber, course,
-  lesson) constraint makes a second tick (or a second worker) add nothing.
+- `queue_due`: one INSERT ... SELECT ... ON CONFLICT adds a `queued` row for every
+  active subscriber whose next lesson is due; the UNIQUE (subscriber, course, lesson)
+  constraint makes a second tick (or a second worker) add nothing. (The one conflict
+  that changes a row: a subscriber who restarted the course gets their old, sent row
+  queued again, since they are due that lesson anew.)
 - `claim`: up to 1,000 rows of ONE lesson become `sending` under a 15-minute lease, in
   one statement: a conditional UPDATE ... RETURNING on SQLite (one writer at a time),
   with FOR UPDATE SKIP LOCKED on PostgreSQL so concurrent workers take disjoint rows.
@@ -28,11 +30,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from course.model import Course, Lesson
-from drip.db import insert_ignoring_conflicts
 from scheduler.models import Delivery, DeliveryStatus
 from subscribers.models import Status, Subscriber
 from subscribers.schedule import next_due
@@ -116,9 +118,29 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
     columns = ["subscriber_id", "course", "lesson", "position", "status", "attempts"]
     columns += ["due_at", "created_at", "updated_at"]
     connection = session.connection()
-    statement = insert_ignoring_conflicts(
-        connection.dialect.name, deliveries, "subscriber_id", "course", "lesson"
-    ).from_select(columns, chosen)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(deliveries).from_select(columns, chosen)
+    # A row already sent stands for "never twice"; only a subscriber who restarted the
+    # course is due a lesson again after it was sent, and then its row starts over.
+    again = insert.excluded
+    statement = insert.on_conflict_do_update(
+        index_elements=["subscriber_id", "course", "lesson"],
+        set_={
+            "status": DeliveryStatus.QUEUED.value,
+            "attempts": 0,
+            "due_at": again.due_at,
+            "lease_until": None,
+            "worker": None,
+            "provider_message_id": None,
+            "error": None,
+            "sent_at": None,
+            "updated_at": again.updated_at,
+        },
+        where=and_(
+            deliveries.c.status == DeliveryStatus.SENT.value,
+            deliveries.c.sent_at < again.due_at,
+        ),
+    )
     # Counted through RETURNING: SQLAlchemy's psycopg dialect reports no rowcount here.
     return sum(1 for _ in connection.execute(statement.returning(deliveries.c.id)))
 

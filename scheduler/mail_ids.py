@@ -5,7 +5,8 @@ in each webhook event):
 
 - a lesson: `str(Delivery.id)`, the row of the send ledger;
 - a transactional email (confirmation, goodbye): `"<kind>-<random hex>"`, since it has
-  no ledger row; the kind says which email it was.
+  no ledger row; the kind says which email it was;
+- a test send from the console: `"test-<random hex>"`, whose events are not kept.
 
 Mail without one of these ids was not sent by drip (another system on the same
 SendGrid account): its events are none of our business.
@@ -38,6 +39,10 @@ def transactional_delivery_id(kind: str) -> str:
     if kind not in TRANSACTIONAL_KINDS:
         raise ValueError(f"{kind!r} is not a transactional email kind")
     return f"{kind}-{uuid.uuid4().hex}"
+
+
+def trial_delivery_id() -> str:
+    return f"test-{uuid.uuid4().hex}"
 
 
 def read_delivery_id(value: str | None) -> LessonMail | TransactionalMail | None:

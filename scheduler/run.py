@@ -21,6 +21,8 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from course.model import Lesson
 from delivery import EmailBackend
 from delivery.errors import ConfigurationError, PermanentError, TransientError
-from delivery.message import Accepted, Deferred, Outcome, Rejected
+from delivery.message import Accepted, Batch, Deferred, Outcome, Rejected
 from delivery.retry import send_with_retries
 from drip.columns import utc_now
 from drip.db import transaction
@@ -170,60 +172,106 @@ class _Run:
         self.per_lesson.setdefault(slug, Counter()).update(outcomes)
 
     def send_lesson(self, backend: EmailBackend, lesson: Lesson, prepared: PreparedEmail) -> bool:
-        """Every batch of `lesson`; False when the run must end (stop, provider down)."""
-        after_id = 0
-        while not self.stop.is_set():
-            with transaction(self.sessions) as session:
-                claim = ledger.claim(
-                    session,
-                    self.job.course,
-                    lesson,
-                    at=self.at,
-                    now=utc_now(),
-                    worker=self.worker,
-                    after_id=after_id,
-                    limit=self.job.batch_size,
-                )
-            if claim.empty:
-                return True
-            after_id = claim.last_id
-            self.count(lesson.slug, skipped=claim.skipped)
-            carry_on = self.handle(backend, claim, prepared) if claim.rows else True
-            if self.progress is not None:
-                self.progress(len(claim.rows) + claim.skipped)
-            if not carry_on:
-                return False
-        return False
+        """Every batch of `lesson`; False when the run must end (stop, provider down).
 
-    def handle(self, backend: EmailBackend, claim: ledger.Claim, prepared: PreparedEmail) -> bool:
-        """Send one claimed batch and record the answer; False when the provider is down."""
-        slug = claim.lesson.slug
+        Pipelined: while the provider handles one batch (in a thread of its own), the
+        next is claimed and personalised, so the database and the network overlap. The
+        outcome of each batch is still recorded before its successor is sent."""
+        with ThreadPoolExecutor(1, thread_name_prefix="drip-send") as provider:
+            after_id = 0
+            flight: _InFlight | None = None
+            ready: _Ready | None = None
+            try:
+                while True:
+                    ready = None
+                    if not self.stop.is_set():
+                        ready = self.next_batch(lesson, prepared, after_id)
+                        after_id = ready.claim.last_id if ready else after_id
+                    if flight is not None:
+                        carry_on = self.finish(flight)
+                        flight = None
+                        if not carry_on or self.stop.is_set():
+                            return self.give_back(ready)
+                    if ready is None:
+                        return not self.stop.is_set()
+                    if ready.batch is None:  # everyone in it left meanwhile
+                        self.tell_progress(ready.claim)
+                        continue
+                    future = provider.submit(self.send, backend, ready.batch)
+                    flight, ready = _InFlight(ready, future), None
+            except BaseException:
+                self.abandon(flight, ready)
+                raise
+
+    def next_batch(self, lesson: Lesson, prepared: PreparedEmail, after_id: int) -> _Ready | None:
+        """Claim the next batch of `lesson` and personalise it; None when none is left."""
+        with transaction(self.sessions) as session:
+            claim = ledger.claim(
+                session,
+                self.job.course,
+                lesson,
+                at=self.at,
+                now=utc_now(),
+                worker=self.worker,
+                after_id=after_id,
+                limit=self.job.batch_size,
+            )
+        if claim.empty:
+            return None
+        self.count(lesson.slug, skipped=claim.skipped)
+        if not claim.rows:
+            return _Ready(claim, None)
+        slug = lesson.slug
         try:
             recipients = recipients_for(self.links, prepared, slug, claim.rows)
         except Exception:
             self.release(claim)  # a bug, not the rows' fault: they stay due
             raise
-        batch = batch_for(
-            self.job.settings.from_address, self.job.course, prepared, slug, recipients
-        )
+        from_address = self.job.settings.from_address
+        return _Ready(claim, batch_for(from_address, self.job.course, prepared, slug, recipients))
+
+    def send(self, backend: EmailBackend, batch: Batch) -> list[Outcome]:
+        return send_with_retries(backend, batch, self.job.retry, sleep=self.job.sleep)
+
+    def finish(self, flight: _InFlight) -> bool:
+        """Wait for the provider's answer and record it; False when the provider is down."""
+        claim = flight.ready.claim
         rows = {str(row.delivery_id): row for row in claim.rows}
         try:
-            outcomes = send_with_retries(backend, batch, self.job.retry, sleep=self.job.sleep)
+            outcomes = flight.future.result()
         except ConfigurationError:
             self.release(claim)  # nothing is marked failed: fix the setting, run again
             raise
         except PermanentError as error:
             reason = "; ".join(error.reasons)
-            self.record(
-                claim, rows, _settled_or(error.settled, rows, lambda i: Rejected(i, reason))
-            )
-            return True
+            outcomes = _settled_or(error.settled, rows, lambda i: Rejected(i, reason))
         except TransientError as error:
             said = str(error)
             self.record(claim, rows, _settled_or(error.settled, rows, lambda i: Deferred(i, said)))
+            self.tell_progress(claim)
             return False  # the provider is down: the rest waits for the next tick
         self.record(claim, rows, outcomes)
+        self.tell_progress(claim)
         return True
+
+    def tell_progress(self, claim: ledger.Claim) -> None:
+        if self.progress is not None:
+            self.progress(len(claim.rows) + claim.skipped)
+
+    def give_back(self, ready: _Ready | None) -> bool:
+        """End the lesson (and the run), returning a batch claimed but not sent."""
+        if ready is not None:
+            self.release(ready.claim)
+        return False
+
+    def abandon(self, flight: _InFlight | None, ready: _Ready | None) -> None:
+        """On the way out of an error: record the batch in flight if the provider answered
+        (else its lease runs out and it is sent again), and give back the one not sent."""
+        with suppress(Exception):  # Ctrl-C waits here for the batch in hand, as promised
+            if flight is not None and flight.future.exception() is None:
+                self.finish(flight)
+        with suppress(Exception):
+            self.give_back(ready)
 
     def release(self, claim: ledger.Claim) -> None:
         with transaction(self.sessions) as session:
@@ -262,6 +310,22 @@ class _Run:
 
 def _outcome_counts(counts: Counter[str]) -> dict[str, int]:
     return {kind: counts[kind] for kind in ("sent", "failed", "deferred", "skipped")}
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed batch, personalised; `batch` is None when every row was skipped."""
+
+    claim: ledger.Claim
+    batch: Batch | None
+
+
+@dataclass(frozen=True)
+class _InFlight:
+    """A batch with the provider."""
+
+    ready: _Ready
+    future: Future[list[Outcome]]
 
 
 def _settled_or(

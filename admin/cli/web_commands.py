@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 
 import typer
 import uvicorn
 
+from admin.cli.run_commands import scheduled_sending
 from admin.cli.runtime import Runtime, runtime
 from admin.web import access_log
 from admin.web.app import create_app
@@ -28,11 +29,10 @@ class ServeError(DripError):
 def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
     """THE HOOK for the scheduler: what runs beside the web app for as long as it serves.
 
-    Return a context manager that starts the APScheduler job on entry and stops it on
-    exit (finishing the batch in hand); `drip serve` enters it when the app starts and
-    leaves it when uvicorn shuts down. Until the scheduler lands it runs nothing.
+    The APScheduler job starts when the app starts (a tick at once, then every minute)
+    and stops when uvicorn shuts down, after the batch in hand is finished.
     """
-    return nullcontext()
+    return scheduled_sending(settings)
 
 
 def event_recorder(settings: Settings) -> EventRecorder | None:

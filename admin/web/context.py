@@ -22,6 +22,7 @@ from drip.db import transaction
 from drip.settings import Settings
 from render import Renderer, Sender
 from scheduler.job import SendJob
+from scheduler.transactional import TransactionalMailer
 
 #: Stores verified webhook events; returns how many were new (SendGrid repeats events).
 EventRecorder = Callable[[Sequence[Event]], int]
@@ -71,6 +72,10 @@ class WebContext:
         """A renderer over the templates in force, with `draft` templates laid on top."""
         source = templates_in_force(session) | dict(draft or {})
         return self.renderers.get(self.course(), self.sender, source)
+
+    def mailer(self, session: Session) -> TransactionalMailer:
+        """The lifecycle's emails from the templates in force, sent when `session` commits."""
+        return TransactionalMailer(session, self.settings, self.renderer(session))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -4,11 +4,10 @@ and annotates it (events, reports): subscribers, their deliveries, provider even
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from drip.settings import Settings, load_settings
+from drip.settings import Settings
 from scheduler.models import Delivery, DeliveryEvent, DeliveryStatus
 from subscribers import Consent, Subscriber, add_confirmed
 
@@ -19,17 +18,6 @@ MONDAY_8_05_UTC = datetime(2026, 3, 2, 8, 5, tzinfo=UTC)  # the webhook posts wh
 TUESDAY_8_UTC = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 COURSE = "magnesium"  # the bundled course's slug
 CONSENT = Consent(source="ledger tests", form="tests")
-
-
-def ledger_settings(database_url: str, tmp_path: Path, **changes: object) -> Settings:
-    return load_settings(
-        database_url=database_url,
-        outbox_dir=tmp_path / "outbox",
-        var_dir=tmp_path / "var",
-        base_url="https://course.example.org",
-        postal_address="Drip Test Ltd, 1 Test Street, Testville 12345",
-        **changes,
-    )
 
 
 def add_subscriber(

@@ -7,7 +7,6 @@ import io
 import json
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +30,6 @@ from tests.scheduler.ledger_rows import (
     MONDAY_8_05_UTC,
     add_delivery,
     add_subscriber,
-    ledger_settings,
 )
 from tests.support.sendgrid_signing import SendGridSigner
 
@@ -51,8 +49,8 @@ def signer() -> SendGridSigner:
 
 
 @pytest.fixture
-def hooked(database_url: str, tmp_path: Path, signer: SendGridSigner) -> Settings:
-    return ledger_settings(database_url, tmp_path, sendgrid_webhook_key=signer.public_key)
+def hooked(db_settings: Settings, signer: SendGridSigner) -> Settings:
+    return db_settings.model_copy(update={"sendgrid_webhook_key": signer.public_key})
 
 
 @pytest.fixture

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from admin.cli import app
-from course import load_course
 from course.model import Course
 from drip.db import transaction
-from drip.settings import DEFAULT_COURSE, Settings, get_settings
+from drip.settings import Settings, get_settings
 from scheduler.models import DeliveryStatus
 from scheduler.reports import (
     PERSONAL_DATA_SECTIONS,
@@ -49,21 +47,10 @@ from tests.scheduler.ledger_rows import (
     add_delivery,
     add_event,
     add_subscriber,
-    ledger_settings,
 )
 
 MINUTE = timedelta(minutes=1)
 TUESDAY_9_UTC = TUESDAY_8_UTC + timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def magnesium() -> Course:
-    return load_course(DEFAULT_COURSE)
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return ledger_settings(database_url, tmp_path)
 
 
 @dataclass
@@ -74,7 +61,7 @@ class Week:
 
 
 @pytest.fixture
-def week(sessions: sessionmaker[Session], settings: Settings) -> Week:
+def week(sessions: sessionmaker[Session], db_settings: Settings) -> Week:
     """Monday's welcome to five people and Tuesday's second lesson to Ann:
 
     - Ann: welcome delivered, opened twice, clicked; lesson 2 delivered and opened, then
@@ -86,7 +73,7 @@ def week(sessions: sessionmaker[Session], settings: Settings) -> Week:
     week = Week()
     with transaction(sessions) as session:
         people = {
-            name: add_subscriber(session, settings, f"{name}@example.com")
+            name: add_subscriber(session, db_settings, f"{name}@example.com")
             for name in ("ann", "bob", "cid", "dee", "eve", "fay")
         }
         week.ids = {name: subscriber.id for name, subscriber in people.items()}
@@ -123,17 +110,17 @@ def week(sessions: sessionmaker[Session], settings: Settings) -> Week:
         add_event(session, second, "open", TUESDAY_8_UTC + 5 * MINUTE)
         lesson_sent(session, people["ann"], sent_at=TUESDAY_8_UTC, lessons_in_course=6)
         add_event(session, second, "unsubscribe", TUESDAY_9_UTC)
-        unsubscribe(session, settings, people["ann"], now=TUESDAY_9_UTC)
+        unsubscribe(session, db_settings, people["ann"], now=TUESDAY_9_UTC)
         suppress(
             session,
-            settings,
+            db_settings,
             "bob@example.com",
             SuppressionReason.BOUNCED,
             now=MONDAY_8_UTC + MINUTE,
         )
         suppress(
             session,
-            settings,
+            db_settings,
             "cid@example.com",
             SuppressionReason.COMPLAINED,
             now=MONDAY_8_UTC + 30 * MINUTE,
@@ -142,11 +129,11 @@ def week(sessions: sessionmaker[Session], settings: Settings) -> Week:
 
 
 def test_the_funnel_counts_unique_subscribers_per_lesson_and_stage(
-    week: Week, sessions: sessionmaker[Session], magnesium: Course
+    week: Week, sessions: sessionmaker[Session], bundled_course: Course
 ) -> None:
     with sessions() as session:
-        rows = funnel(session, magnesium)
-    assert [row.slug for row in rows] == [lesson.slug for lesson in magnesium.lessons]
+        rows = funnel(session, bundled_course)
+    assert [row.slug for row in rows] == [lesson.slug for lesson in bundled_course.lessons]
     welcome, second, *rest = rows
     # Ann, Bob, Cid and Fay were sent it; Ann's two opens are one; Cid left by a spam
     # report at the welcome; Ann left at lesson 2 (by our link and SendGrid's: once).
@@ -156,11 +143,13 @@ def test_the_funnel_counts_unique_subscribers_per_lesson_and_stage(
     assert second == LessonFunnel(
         2, "deficiency-signs", sent=1, delivered=1, opened=1, clicked=0, unsubscribed=1, bounced=0
     )
-    assert rest == [LessonFunnel(lesson.position, lesson.slug) for lesson in magnesium.lessons[2:]]
+    assert rest == [
+        LessonFunnel(lesson.position, lesson.slug) for lesson in bundled_course.lessons[2:]
+    ]
 
 
 def test_recent_failures_say_who_which_lesson_why_and_when(
-    week: Week, sessions: sessionmaker[Session], settings: Settings
+    week: Week, sessions: sessionmaker[Session], db_settings: Settings
 ) -> None:
     with transaction(sessions) as session:
         eve = session.get(Subscriber, week.ids["eve"])
@@ -232,14 +221,14 @@ class _Keep:
 
 
 def test_a_double_opt_in_shows_the_confirmation_and_a_pause(
-    sessions: sessionmaker[Session], settings: Settings
+    sessions: sessionmaker[Session], db_settings: Settings
 ) -> None:
     keep = _Keep()
     with transaction(sessions) as session:
-        subscribe(session, settings, keep, "gus@example.com", consent=CONSENT, now=MONDAY_7_UTC)
+        subscribe(session, db_settings, keep, "gus@example.com", consent=CONSENT, now=MONDAY_7_UTC)
     token = keep.confirmations[0].confirm_url.rsplit("/", 1)[1]
     with transaction(sessions) as session:
-        gus = confirm(session, settings, token, now=MONDAY_7_UTC + 5 * MINUTE)
+        gus = confirm(session, db_settings, token, now=MONDAY_7_UTC + 5 * MINUTE)
         pause(session, gus, now=TUESDAY_9_UTC)
         gus_id = gus.id
     with sessions() as session:
@@ -276,10 +265,10 @@ def test_the_delivery_history_is_json_ready_and_part_of_the_personal_data(
 
 
 def test_drip_subscribers_show_includes_the_delivery_history(
-    week: Week, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    week: Week, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRIP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("DRIP_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("DRIP_DATABASE_URL", db_settings.database_url)
+    monkeypatch.setenv("DRIP_VAR_DIR", str(db_settings.var_dir))
     get_settings.cache_clear()
     try:
         runner = CliRunner()

@@ -19,7 +19,7 @@ from scheduler.claims import retry_failed
 from scheduler.errors import InstantInThePast, TemplatesBroken
 from scheduler.job import SendJob
 from scheduler.run import send_due
-from subscribers import Status, Subscriber, unsubscribe
+from subscribers import Status, Subscriber, restart, unsubscribe
 from tests.scheduler.conftest import (
     MONDAY_9_UTC,
     TUESDAY_8_UTC,
@@ -193,7 +193,8 @@ def test_someone_who_unsubscribes_during_a_run_is_not_sent_their_queued_lesson(
     add: AddSubscriber,
 ) -> None:
     add("ann@example.com")
-    leaving = add("zed@example.com")  # queued after ann: in the second batch
+    add("bob@example.com")  # claimed while ann's batch is with the provider
+    leaving = add("zed@example.com")  # queued with them, claimed only after ann's is done
     job.batch_size = 1
 
     def unsubscribe_zed(_count: int) -> None:
@@ -203,8 +204,8 @@ def test_someone_who_unsubscribes_during_a_run_is_not_sent_their_queued_lesson(
 
     report = send_due(sessions, job, at=MONDAY_9_UTC, progress=unsubscribe_zed)
 
-    assert (report.sent, report.skipped) == (1, 1)
-    assert [email.to for email in memory.outbox] == ["ann@example.com"]
+    assert (report.sent, report.skipped) == (2, 1)
+    assert [email.to for email in memory.outbox] == ["ann@example.com", "bob@example.com"]
 
 
 class PickyBackend(MemoryBackend):
@@ -274,6 +275,51 @@ def test_a_send_hour_is_local_time(
     assert send_due(sessions, job, at=tuesday_0130_utc).sent == 0
     assert send_due(sessions, job, at=wednesday_0130_utc - timedelta(minutes=1)).sent == 0
     assert send_due(sessions, job, at=wednesday_0130_utc).sent == 1
+
+
+def test_a_subscriber_who_restarts_gets_the_course_again_from_the_welcome(
+    sessions: sessionmaker[Session], job: SendJob, memory: MemoryBackend, add: AddSubscriber
+) -> None:
+    ann = add("ann@example.com")
+    send_due(sessions, job, at=MONDAY_9_UTC)
+    send_due(sessions, job, at=TUESDAY_8_UTC)
+    with transaction(sessions) as session:
+        restart(session, session.get_one(Subscriber, ann.id), now=TUESDAY_8_UTC + DAY)
+
+    again = send_due(sessions, job, at=TUESDAY_8_UTC + DAY)
+    twice = send_due(sessions, job, at=TUESDAY_8_UTC + DAY)
+
+    assert (again.by_lesson, twice.sent) == ({"welcome": 1}, 0)
+    assert [email.subject for email in memory.outbox] == [
+        job.course.lessons[0].subject,
+        job.course.lessons[1].subject,
+        job.course.lessons[0].subject,
+    ]
+    assert subscriber(sessions, "ann@example.com").lessons_sent == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrent_runs_on_postgresql_share_the_work_and_send_each_lesson_once(
+    sessions: sessionmaker[Session], job: SendJob, memory: MemoryBackend, add: AddSubscriber
+) -> None:
+    readers = [f"reader{n}@example.com" for n in range(40)]
+    for address in readers:
+        add(address)
+    job.batch_size = 3
+    reports = []
+
+    def run(worker: str) -> None:
+        reports.append(send_due(sessions, job, at=MONDAY_9_UTC, worker=worker))
+
+    workers = [threading.Thread(target=run, args=(f"w{n}",)) for n in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+
+    assert sorted(email.to for email in memory.outbox) == sorted(readers)
+    assert sum(report.sent for report in reports) == 40
+    assert {row.status for row in deliveries(sessions)} == {"sent"}
 
 
 def test_the_report_counts_every_outcome_per_lesson(

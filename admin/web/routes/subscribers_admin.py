@@ -14,11 +14,9 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from admin.web.auth import AdminUser
-from admin.web.context import WebContext, web_context
-from admin.web.notifier import EmailNotifier
+from admin.web.context import web_context
 from admin.web.pages import flash, render
 from admin.web.timeline import by_day, moments
-from delivery.errors import DeliveryError
 from drip.settings import Settings
 from scheduler.reports import PERSONAL_DATA_SECTIONS, timeline
 from subscribers import (
@@ -141,21 +139,21 @@ def import_file(
     vouched = f"{source.strip()} (imported by {user.name})" if confirmed else None
     try:
         with context.transaction() as session:
+            mailer = context.mailer(session)  # confirmations leave after the commit
             report = import_csv(
                 session,
                 context.settings,
                 file.file,
                 filename=filename,
                 confirmed_source=vouched,
-                notifier=None if confirmed else _notifier(context, session),
+                notifier=None if confirmed else mailer,
                 on_reject=lambda rejection: _keep(rejections, rejection),
             )
     except ImportFileError as error:
         flash(request, str(error), "error")
         return RedirectResponse("/admin/subscribers/import", status_code=303)
-    except DeliveryError as error:
-        flash(request, f"Nothing imported: a confirmation email failed ({error}).", "error")
-        return RedirectResponse("/admin/subscribers/import", status_code=303)
+    for problem in mailer.problems:
+        flash(request, f"Imported, but {problem}. Ask them to sign up again.", "error")
     page = {"report": report.as_dict(), "rejections": rejections}
     return render(request, "subscribers_import.html", page)
 
@@ -163,10 +161,6 @@ def import_file(
 def _keep(rejections: list[Rejection], rejection: Rejection) -> None:
     if len(rejections) < REJECTIONS_SHOWN:
         rejections.append(rejection)
-
-
-def _notifier(context: WebContext, session: Session) -> EmailNotifier:
-    return EmailNotifier(context.settings, context.renderer(session))
 
 
 @router.get("/admin/subscribers/{subscriber_id}")
