@@ -115,6 +115,9 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
         _literal(now),
         _literal(now),
     ).where(_due(at), progress.in_(list(by_progress)))
+    # In id order, so workers queueing at once take the unique index's locks in the same
+    # order on PostgreSQL (no deadlock between two ticks' inserts).
+    chosen = chosen.order_by(Subscriber.id)
     columns = ["subscriber_id", "course", "lesson", "position", "status", "attempts"]
     columns += ["due_at", "created_at", "updated_at"]
     connection = session.connection()
