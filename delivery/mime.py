@@ -10,9 +10,11 @@ can produce.
 from __future__ import annotations
 
 import hashlib
+from email import policy
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import formatdate, parseaddr
 
 from delivery.message import PersonalEmail
@@ -39,7 +41,10 @@ def mime_message(email: PersonalEmail) -> EmailMessage:
 def _build(email: PersonalEmail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = email.from_address
-    message["To"] = Address(display_name=_one_line(email.to_name), addr_spec=email.to)
+    # By its parts: `addr_spec` refuses an internationalised local part (zoë@...), which
+    # email-validator accepts and SMTPUTF8 carries.
+    username, _, domain = email.to.rpartition("@")
+    message["To"] = Address(display_name=_one_line(email.to_name), username=username, domain=domain)
     message["Subject"] = email.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id(email)
@@ -53,6 +58,11 @@ def _build(email: PersonalEmail) -> EmailMessage:
     elif email.html:
         message.set_content(email.html, subtype="html")
     return message
+
+
+def wire_policy(email: PersonalEmail) -> Policy:
+    """How to write the message: SMTPUTF8 (RFC 6531) only for an address that needs it."""
+    return policy.SMTP if email.to.isascii() else policy.SMTPUTF8
 
 
 def _one_line(name: str) -> str:

@@ -13,13 +13,12 @@ import hashlib
 import os
 import re
 import tempfile
-from email import policy
 from pathlib import Path
 
 from delivery.base import LocalBackend
 from delivery.errors import ConfigurationError, TransientError
 from delivery.message import Accepted, Outcome, PersonalEmail, Rejected
-from delivery.mime import mime_message
+from delivery.mime import mime_message, wire_policy
 from drip.settings import Settings
 
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -65,7 +64,9 @@ class OutboxBackend(LocalBackend):
             return Rejected(email.delivery_id, str(error))
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.path_for(email.delivery_id), message.as_bytes(policy=policy.SMTP))
+            write_atomically(
+                self.path_for(email.delivery_id), message.as_bytes(policy=wire_policy(email))
+            )
         except (PermissionError, NotADirectoryError, FileExistsError) as error:
             raise ConfigurationError(
                 f"DRIP_OUTBOX_DIR: cannot write to {self.directory}: {error}"

@@ -93,11 +93,12 @@ def insert_ignoring_conflicts(
 ) -> sqlite.Insert | postgresql.Insert:
     """INSERT ... ON CONFLICT (columns) DO NOTHING, spelled for the database in use.
 
-    Rows that would break the unique constraint on `conflict_columns` are skipped, not
-    raised, so bulk loads and racing requests need neither a query per row nor a
-    savepoint; add `.returning(...)` to learn which rows went in.
+    Rows that would break the unique constraint on `conflict_columns` (with none named:
+    any unique constraint) are skipped, not raised, so bulk loads and racing requests
+    need neither a query per row nor a savepoint; add `.returning(...)` to learn which
+    rows went in.
     """
-    columns = list(conflict_columns)
+    columns = list(conflict_columns) or None
     if dialect_name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=columns)
     if dialect_name == "sqlite":

@@ -71,7 +71,7 @@ class DeliveryEvent(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
-    type: Mapped[str] = mapped_column(String(16))  # delivery.webhooks.sendgrid.EventType
+    type: Mapped[str] = mapped_column(String(32))  # SendGrid's event name (scheduler.events)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sg_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)

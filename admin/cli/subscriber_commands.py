@@ -1,8 +1,9 @@
 """`drip subscribers ...`: the subscriber lifecycle from the command line.
 
 A thin layer: each command opens a transaction and calls the same function of the
-`subscribers` package that the web app calls. Confirmation emails go through the
-interim outbox notifier until the real one (render + delivery) is wired in.
+`subscribers` package that the web app calls. Confirmation emails are rendered from the
+templates in force and sent through the configured backend once the command's
+transaction commits (scheduler.transactional), as the web app sends them.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import subscribers
-from admin.cli.interim_notifier import InterimOutboxNotifier
 from admin.cli.runtime import Runtime, runtime
+from admin.web.emails import templates_in_force
+from course import load_course
 from drip.columns import utc_now
 from drip.db import transaction
+from render import Renderer, Sender
+from scheduler.reports import PERSONAL_DATA_SECTIONS
+from scheduler.transactional import TransactionalMailer
 from subscribers import Consent, ImportReport, Rejection, Status, Subscriber
 from subscribers.addresses import normalise
 from subscribers.personal_data import iso
@@ -108,6 +113,7 @@ def add(
     _require_source(confirmed, source)
     profile: dict[str, Any] = {"name": name, "timezone": timezone, "send_hour": hour}
     now = utc_now()
+    mailer: TransactionalMailer | None = None
     with _session() as (rt, session):
         if confirmed:
             consent = Consent(source=source or "", form="drip subscribers add")
@@ -117,15 +123,30 @@ def add(
             result = {**_summary(subscriber), "created": created, "confirmation_sent": False}
         else:
             consent = Consent(source=source or ADMIN_SOURCE, form="drip subscribers add")
-            notifier = InterimOutboxNotifier(rt.settings)
+            mailer = _mailer(rt, session)  # it sends when the transaction commits
             address = subscribers.subscribe(
-                session, rt.settings, notifier, email, consent=consent, now=now, **profile
+                session, rt.settings, mailer, email, consent=consent, now=now, **profile
             )
             result = _after_subscribe(session, rt, address, now)
+    if mailer is not None and mailer.problems:
+        _warn(mailer.problems)
+        result["confirmation_sent"] = False
     if as_json:
         _print_json(result)
     else:
         out.print(_describe_add(result))
+
+
+def _mailer(rt: Runtime, session: Session) -> TransactionalMailer:
+    """Confirmation emails from the templates in force, sent when the command commits."""
+    sender = Sender.from_settings(rt.settings)
+    renderer = Renderer(load_course(rt.settings.course), sender, templates_in_force(session))
+    return TransactionalMailer(session, rt.settings, renderer)
+
+
+def _warn(problems: list[str]) -> None:
+    for problem in problems:
+        err.print(f"warning: {problem}", markup=False)
 
 
 def _after_subscribe(session: Session, rt: Runtime, address: str, now: datetime) -> dict[str, Any]:
@@ -176,16 +197,18 @@ def import_(
     rejections: list[Rejection] = []
     on_reject = rejections.append if as_json else _print_rejection
     with _session() as (rt, session), _progress(file) as on_progress, file.open("rb") as stream:
+        mailer = None if confirmed else _mailer(rt, session)  # sends when it commits
         report = subscribers.import_csv(
             session,
             rt.settings,
             stream,
             filename=file.name,
             confirmed_source=source if confirmed else None,
-            notifier=None if confirmed else InterimOutboxNotifier(rt.settings),
+            notifier=mailer,
             on_reject=on_reject,
             on_progress=on_progress,
         )
+    _warn(mailer.problems if mailer else [])
     if as_json:
         _print_json(
             {
@@ -302,13 +325,14 @@ def _list_line(row: dict[str, Any]) -> str:
 
 @subscribers_app.command("show")
 def show(email: EmailArgument, as_json: JsonOption = False) -> None:
-    """Show one subscriber: profile, consent record and course progress (--json: the
-    export of their personal data).
+    """Show one subscriber: profile, consent record, course progress and the emails sent
+    with what the provider reported (--json: the export of their personal data).
 
     Example: drip subscribers show ann@example.com --json
     """
     with _session() as (_, session):
-        document = subscribers.personal_data(session, subscribers.get(session, email))
+        subscriber = subscribers.get(session, email)
+        document = subscribers.personal_data(session, subscriber, PERSONAL_DATA_SECTIONS)
     if as_json:
         _print_json(document)
         return
@@ -316,6 +340,17 @@ def show(email: EmailArgument, as_json: JsonOption = False) -> None:
         out.print(f"[bold]{section}[/]")
         for field, value in document[section].items():
             out.print(f"  {field:<22} {'' if value is None else value}", markup=False)
+    out.print("[bold]deliveries[/]")
+    for item in document["deliveries"]:
+        out.print(f"  {_delivery_line(item)}", markup=False)
+
+
+def _delivery_line(item: dict[str, Any]) -> str:
+    events = ", ".join(event["type"] for event in item["events"]) or "no events"
+    if item["email"] != "lesson":
+        return f"confirmation and goodbye emails: {events}"
+    when = item["sent_at"] or item["queued_at"]
+    return f"{item['position']:>2}. {item['lesson']:<24} {item['status']:<8} {when}  {events}"
 
 
 Step = Callable[[Runtime, Session, Subscriber], Subscriber]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 
 import typer
 import uvicorn
 
-from admin.cli.runtime import runtime
+from admin.cli.run_commands import scheduled_sending
+from admin.cli.runtime import Runtime, runtime
 from admin.web import access_log
 from admin.web.app import create_app
 from admin.web.context import EventRecorder
@@ -16,6 +17,7 @@ from admin.web.users import Role, add_user
 from drip.db import transaction
 from drip.errors import DripError
 from drip.settings import Settings, get_settings
+from scheduler import events
 
 users_app = typer.Typer(no_args_is_help=True)
 
@@ -27,18 +29,17 @@ class ServeError(DripError):
 def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
     """THE HOOK for the scheduler: what runs beside the web app for as long as it serves.
 
-    Return a context manager that starts the APScheduler job on entry and stops it on
-    exit (finishing the batch in hand); `drip serve` enters it when the app starts and
-    leaves it when uvicorn shuts down. Until the scheduler lands it runs nothing.
+    The APScheduler job starts when the app starts (a tick at once, then every minute)
+    and stops when uvicorn shuts down, after the batch in hand is finished.
     """
-    return nullcontext()
+    return scheduled_sending(settings)
 
 
 def event_recorder(settings: Settings) -> EventRecorder | None:
     """THE HOOK for the scheduler's event recording: what stores the SendGrid webhook's
-    verified events (returning how many were new). Until it lands, None: the webhook
-    verifies each request and answers 503, so SendGrid keeps its events and retries."""
-    return None
+    verified events (returning how many were new). The route checks the signature
+    first: without DRIP_SENDGRID_WEBHOOK_KEY every request is refused with 403."""
+    return events.recorder(settings, Runtime(settings).sessions)
 
 
 def check_can_serve(settings: Settings) -> None:

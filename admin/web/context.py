@@ -18,6 +18,7 @@ from delivery.webhooks.sendgrid import Event
 from drip.db import transaction
 from drip.settings import Settings
 from render import Renderer, Sender
+from scheduler.transactional import TransactionalMailer
 
 #: Stores verified webhook events; returns how many were new (SendGrid repeats events).
 EventRecorder = Callable[[Sequence[Event]], int]
@@ -48,6 +49,10 @@ class WebContext:
         """A renderer over the templates in force, with `draft` templates laid on top."""
         source = templates_in_force(session) | dict(draft or {})
         return self.renderers.get(self.course(), self.sender, source)
+
+    def mailer(self, session: Session) -> TransactionalMailer:
+        """The lifecycle's emails from the templates in force, sent when `session` commits."""
+        return TransactionalMailer(session, self.settings, self.renderer(session))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

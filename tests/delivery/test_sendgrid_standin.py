@@ -97,6 +97,11 @@ def fields(errors: list[dict[str, Any]]) -> list[str | None]:
             "personalizations.0.substitutions",
             "10000 bytes",
         ),
+        (  # 1,700 characters, but 10,200 bytes as JSON escapes them
+            lambda b: b["personalizations"][0].update(substitutions={"-n-": "\x01" * 1_700}),
+            "personalizations.0.substitutions",
+            "10000 bytes",
+        ),
         (
             lambda b: b["personalizations"][0]["custom_args"].update(n="x" * 10_000),
             "personalizations.0.custom_args",
@@ -150,11 +155,19 @@ def test_over_30_mb_is_413(sendgrid_standin: SendGridStandIn) -> None:
     assert status == 413
 
 
+def test_substitutions_just_under_the_limit_are_accepted(sendgrid_standin: SendGridStandIn) -> None:
+    body = good_body()
+    # {"-n-":"ééé..."}: 10 bytes and 4,995 two-byte characters, 10,000 bytes exactly.
+    body["personalizations"][0]["substitutions"] = {"-n-": "é" * 4_995}
+    assert post(sendgrid_standin, body) == (202, [])
+
+
 def test_counters_are_served_over_http_from_another_process() -> None:
     with standin_process() as standin:
         client = SendGridAPIClient(api_key=standin.api_key, host=standin.url)
         assert client.client.mail.send.post(request_body=good_body(3)).status_code == 202
         stats = standin.stats()
+    assert stats.pop("handling_seconds") > 0
     assert stats == {"requests": 1, "statuses": {"202": 1}, "recipients": 3, "accepted_requests": 1}
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from delivery.errors import ConfigurationError, WebhookPayloadError, WebhookSignatureError
 from delivery.webhooks.sendgrid import (
@@ -24,32 +20,10 @@ from delivery.webhooks.sendgrid import (
     verify_signature,
 )
 from drip.settings import Settings, load_settings
+from tests.support.sendgrid_signing import SendGridSigner
 
 NOW = datetime(2026, 3, 2, 8, 0, 5, tzinfo=UTC)  # a Monday, just after the 08:00 sends
 SENT = int(datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp())
-
-
-@dataclass
-class SendGridSigner:
-    """SendGrid's side: a P-256 key pair; the public half as its dashboard shows it."""
-
-    private_key: ec.EllipticCurvePrivateKey
-
-    @classmethod
-    def generate(cls) -> SendGridSigner:
-        return cls(ec.generate_private_key(ec.SECP256R1()))
-
-    @property
-    def public_key(self) -> str:
-        der = self.private_key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        return base64.b64encode(der).decode()
-
-    def sign(self, body: bytes, at: datetime = NOW) -> dict[str, str]:
-        timestamp = str(int(at.timestamp()))
-        signature = self.private_key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
-        return {SIGNATURE_HEADER: base64.b64encode(signature).decode(), TIMESTAMP_HEADER: timestamp}
 
 
 def event(name: str, **fields: Any) -> dict[str, Any]:

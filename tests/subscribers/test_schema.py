@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-# Every module with tables, so the comparison covers the whole schema in any test order.
+# Every module with tables registers them on Base.metadata, which the migrations must match.
 import admin.web.template_versions
 import admin.web.users  # noqa: F401
 import scheduler.models  # noqa: F401

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from admin.web.app import create_app
 from admin.web.ratelimit import Limits
@@ -99,6 +99,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# The live preview re-checks every lesson as you type: on a busy 2-core machine that can
+# take longer than Playwright's default 5 s, which would be a slow page, not a wrong one.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")

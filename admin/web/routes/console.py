@@ -12,18 +12,22 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from admin.web import charts
 from admin.web.auth import AdminUser, CurrentUser
+from admin.web.charts import Funnel, FunnelRow
 from admin.web.context import web_context
 from admin.web.pages import render
 from admin.web.template_versions import TemplateVersion
 from course.model import Course
 from drip.settings import Settings
+from scheduler import reports
 from subscribers import Status, Subscriber
 
 router = APIRouter()
 
 NEXT_SENDS_SHOWN = 8
 RECENT_EDITS_SHOWN = 5
+RECENT_FAILURES_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -72,17 +76,48 @@ def next_sends(session: Session, course: Course) -> list[DueSend]:
     return sends
 
 
+def funnel_chart(session: Session, course: Course) -> Funnel | None:
+    """The funnel per lesson as a chart, or None before the first lesson was sent."""
+    rows = reports.funnel(session, course)
+    if not any(row.sent for row in rows):
+        return None
+    return charts.funnel(
+        [
+            FunnelRow(
+                f"{row.position}. {course.lessons[row.position - 1].title}",
+                row.sent,
+                row.delivered,
+                row.opened,
+                row.clicked,
+                row.unsubscribed,
+            )
+            for row in rows
+        ]
+    )
+
+
 @router.get("/admin")
 def dashboard(request: Request, user: CurrentUser) -> Response:
     context = web_context(request)
     course = context.course()
+    chart, failures = None, []
     with context.sessions() as session:
         edits = session.scalars(
             select(TemplateVersion).order_by(TemplateVersion.id.desc()).limit(RECENT_EDITS_SHOWN)
         ).all()
         cards = status_cards(session) if user.is_admin else []
         sends = next_sends(session, course) if user.is_admin else []
-    page = {"course": course, "cards": cards, "sends": sends, "edits": edits}
+        if user.is_admin:
+            chart = funnel_chart(session, course)
+            failures = reports.recent_failures(session, limit=RECENT_FAILURES_SHOWN)
+    page = {
+        "course": course,
+        "cards": cards,
+        "sends": sends,
+        "edits": edits,
+        "chart": chart,
+        "failures": failures,
+    }
     return render(request, "dashboard.html", page)
 
 

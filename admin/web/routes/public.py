@@ -26,16 +26,13 @@ from starlette.concurrency import run_in_threadpool
 from admin.web.context import WebContext, client_address, web_context
 from admin.web.csrf import csrf_exempt
 from admin.web.emails import preview, reader_for
-from admin.web.notifier import EmailNotifier
 from admin.web.pages import flash, render
 from admin.web.security import EMAIL_HEADERS
-from delivery.errors import DeliveryError
 from drip.settings import Settings
 from render import RenderError
 from subscribers import (
     ENDED,
     Consent,
-    Goodbye,
     Links,
     Purpose,
     Subscriber,
@@ -85,10 +82,6 @@ def consent_text(context: WebContext) -> str:
         "We keep your address, name, time zone and hour, and this consent, for nothing "
         "else; every email has a link to unsubscribe with one click."
     )
-
-
-def _notifier(context: WebContext, session: Session) -> EmailNotifier:
-    return EmailNotifier(context.settings, context.renderer(session))
 
 
 # --- sign-up ----------------------------------------------------------------------
@@ -147,7 +140,7 @@ def sign_up(
             normalised = subscribe(
                 session,
                 context.settings,
-                _notifier(context, session),
+                context.mailer(session),  # the confirmation leaves after the commit
                 email,
                 consent=consent,
                 name=name,
@@ -156,10 +149,6 @@ def sign_up(
             )
     except InvalidField as error:
         return _sign_up_page(request, form, {_field_of(error): str(error)}, status_code=422)
-    except DeliveryError:
-        log.exception("the confirmation email could not be sent")
-        message = "We could not send the confirmation email just now. Please try again soon."
-        return render(request, "error.html", {"status": 503, "message": message}, status_code=503)
     request.session["signed_up"] = normalised
     return RedirectResponse("/subscribe/check-your-inbox", status_code=303)
 
@@ -259,28 +248,17 @@ def _unsubscribe(request: Request, token: str, one_click: bool) -> Response:
     try:
         with context.transaction() as session:
             subscriber = _subscriber(context, session, Purpose.UNSUBSCRIBE, token)
-            first_time = subscriber.status not in ENDED
-            unsubscribe(session, context.settings, subscriber)
-            goodbye = Goodbye(email=subscriber.email, name=subscriber.name)
-            notifier = _notifier(context, session)
+            # The goodbye (the first time only) leaves after the commit, best effort: an
+            # unsubscribe never fails for want of the email that confirms it.
+            unsubscribe(session, context.settings, subscriber, notifier=context.mailer(session))
+            email = subscriber.email
     except InvalidToken as error:
         if one_click:
             return PlainTextResponse("this unsubscribe link is not valid", 400)
         return _invalid_link(request, error)
-    if first_time:
-        _say_goodbye(notifier, goodbye)
     if one_click:
         return PlainTextResponse("unsubscribed")
-    return render(request, "unsubscribed.html", {"email": goodbye.email})
-
-
-def _say_goodbye(notifier: EmailNotifier, goodbye: Goodbye) -> None:
-    # After the commit, and best effort: an unsubscribe must never fail for want of
-    # the email that confirms it.
-    try:
-        notifier.send_goodbye(goodbye)
-    except (DeliveryError, RenderError):
-        log.exception("the goodbye email could not be sent")
+    return render(request, "unsubscribed.html", {"email": email})
 
 
 def _preferences_page(

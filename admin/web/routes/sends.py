@@ -17,11 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 from admin.web.auth import AdminUser
 from admin.web.context import web_context
 from admin.web.emails import email_choices, sample
-from admin.web.notifier import send_one
 from admin.web.pages import flash, render
 from delivery.errors import DeliveryError
+from delivery.message import Accepted
 from render import RenderError
 from render.preview import find_email
+from scheduler.transactional import send_now
 from subscribers.addresses import normalise
 from subscribers.errors import InvalidAddress
 
@@ -53,11 +54,14 @@ def test_send(
         kind, lesson = find_email(renderer, email)
         prepared = renderer.prepare(kind, lesson)
         reader = replace(sample(context.sender), email=address, name=user.name)
-        send_one(context.settings, prepared, reader, subject_prefix="[Test] ")
+        outcome = send_now(context.settings, prepared, reader, subject_prefix="[Test] ")
     except InvalidAddress as error:
         flash(request, str(error), "error")
     except (RenderError, DeliveryError) as error:  # a template problem or the provider
         flash(request, f"Not sent: {error}", "error")
     else:
-        flash(request, f"Sent a test of “{prepared.subject}” to {address}.")
+        if isinstance(outcome, Accepted):
+            flash(request, f"Sent a test of “{prepared.subject}” to {address}.")
+        else:  # refused or deferred for this recipient
+            flash(request, f"Not sent: {outcome.reason}", "error")
     return RedirectResponse("/admin/sends", status_code=303)

@@ -9,16 +9,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from admin.web.auth import AdminUser
-from admin.web.context import WebContext, web_context
-from admin.web.notifier import EmailNotifier
+from admin.web.context import web_context
 from admin.web.pages import flash, render
-from delivery.errors import DeliveryError
 from drip.settings import Settings
+from scheduler.reports import PERSONAL_DATA_SECTIONS, TimelineEntry, timeline
 from subscribers import (
     Rejection,
     Status,
@@ -27,6 +26,7 @@ from subscribers import (
     export_csv,
     import_csv,
     pause,
+    personal_data,
     resume,
     unsubscribe,
 )
@@ -138,21 +138,21 @@ def import_file(
     vouched = f"{source.strip()} (imported by {user.name})" if confirmed else None
     try:
         with context.transaction() as session:
+            mailer = context.mailer(session)  # confirmations leave after the commit
             report = import_csv(
                 session,
                 context.settings,
                 file.file,
                 filename=filename,
                 confirmed_source=vouched,
-                notifier=None if confirmed else _notifier(context, session),
+                notifier=None if confirmed else mailer,
                 on_reject=lambda rejection: _keep(rejections, rejection),
             )
     except ImportFileError as error:
         flash(request, str(error), "error")
         return RedirectResponse("/admin/subscribers/import", status_code=303)
-    except DeliveryError as error:
-        flash(request, f"Nothing imported: a confirmation email failed ({error}).", "error")
-        return RedirectResponse("/admin/subscribers/import", status_code=303)
+    for problem in mailer.problems:
+        flash(request, f"Imported, but {problem}. Ask them to sign up again.", "error")
     page = {"report": report.as_dict(), "rejections": rejections}
     return render(request, "subscribers_import.html", page)
 
@@ -162,35 +162,67 @@ def _keep(rejections: list[Rejection], rejection: Rejection) -> None:
         rejections.append(rejection)
 
 
-def _notifier(context: WebContext, session: Session) -> EmailNotifier:
-    return EmailNotifier(context.settings, context.renderer(session))
-
-
 @router.get("/admin/subscribers/{subscriber_id}")
 def subscriber_detail(request: Request, _user: AdminUser, subscriber_id: int) -> Response:
     context = web_context(request)
     with context.sessions() as session:
         subscriber = _load(session, subscriber_id)
+        entries = timeline(session, subscriber_id)
     page = {
         "subscriber": subscriber,
         "lesson_count": len(context.course().lessons),
-        "timeline": _timeline(subscriber),
+        "timeline": [(entry.at, describe(entry)) for entry in reversed(entries)],
     }
     return render(request, "subscriber.html", page)
 
 
-def _timeline(subscriber: Subscriber) -> list[tuple[datetime, str]]:
-    """What happened to the subscriber, from the record's own dates (newest first).
-    Deliveries and provider events join it when the scheduler's ledger lands."""
-    moments = [
-        (subscriber.subscribed_at, f"Subscribed ({subscriber.consent_source})"),
-        (subscriber.confirmation_sent_at, "Confirmation email sent"),
-        (subscriber.confirmed_at, "Confirmed"),
-        (subscriber.last_sent_at, f"Lesson {subscriber.lessons_sent} sent"),
-        (subscriber.paused_at, "Paused"),
-        (subscriber.suppressed_at, f"Mail ended: {subscriber.status.value}"),
-    ]
-    return sorted(((when, what) for when, what in moments if when), reverse=True)
+@router.get("/admin/subscribers/{subscriber_id}/personal-data")
+def personal_data_export(request: Request, _user: AdminUser, subscriber_id: int) -> Response:
+    """Everything kept about one person (GDPR art. 15 and 20), as a JSON download."""
+    with web_context(request).sessions() as session:
+        subscriber = _load(session, subscriber_id)
+        document = personal_data(session, subscriber, PERSONAL_DATA_SECTIONS)
+    return JSONResponse(
+        document,
+        headers={
+            "Content-Disposition": f'attachment; filename="personal-data-{subscriber_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+TIMELINE_WORDS = {
+    "subscribed": "Subscribed",
+    "confirmation_sent": "Confirmation email sent",
+    "confirmed": "Confirmed",
+    "queued": "Queued",
+    "sent": "Sent",
+    "failed": "Failed",
+    "processed": "Accepted by SendGrid",
+    "deferred": "Deferred by the receiving server",
+    "delivered": "Delivered",
+    "open": "Opened",
+    "click": "Clicked",
+    "bounce": "Bounced",
+    "blocked": "Blocked (soft bounce)",
+    "dropped": "Dropped by SendGrid",
+    "spamreport": "Reported as spam",
+    "unsubscribe": "Unsubscribed in their mail app",
+    "group_unsubscribe": "Unsubscribed in their mail app",
+    "group_resubscribe": "Resubscribed in their mail app",
+    "paused": "Paused",
+    "unsubscribed": "Mail ended: unsubscribed",
+    "bounced": "Mail ended: bounced",
+    "complained": "Mail ended: complained",
+}
+
+
+def describe(entry: TimelineEntry) -> str:
+    """One timeline line: what happened, to which lesson, and the detail."""
+    what = TIMELINE_WORDS.get(entry.kind, entry.kind)
+    if entry.lesson:
+        what += f" · {entry.lesson}"
+    return f"{what} — {entry.detail}" if entry.detail else what
 
 
 DONE = {"pause": "Paused", "resume": "Resumed", "unsubscribe": "Unsubscribed"}

@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("delivery_id", sa.Integer(), nullable=True),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
-        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("type", sa.String(32), nullable=False),
         _instant("occurred_at", nullable=False),
         sa.Column("sg_event_id", sa.String(100), nullable=True),
         sa.Column("dedupe_key", sa.String(400), nullable=False),
