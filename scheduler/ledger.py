@@ -11,9 +11,10 @@ row on the hot path):
 - `claim`: up to 1,000 rows of ONE lesson become `sending` under a 15-minute lease,
   by a conditional UPDATE ... RETURNING (SQLite runs one writer at a time), picking the
   rows FOR UPDATE SKIP LOCKED on PostgreSQL so concurrent workers take disjoint rows.
-  A row whose lease ran out (its worker died) is claimable again, and taken first. The claim re-checks
-  each subscriber: one who unsubscribed, paused or moved on meanwhile has the row
-  deleted (the queue step adds it again if they come back), never sent.
+  A row whose lease ran out (its worker died) is claimable again, and taken first.
+  The claim re-checks each subscriber: one who unsubscribed, paused or moved on
+  meanwhile has the row deleted (the queue step adds it again if they come back),
+  never sent.
 - `mark_sent` / `mark_failed` / `mark_deferred`: after the provider answered, in one
   transaction (the caller's), each row is marked sent (with the provider's id, and the
   subscriber moved on by `subscribers.lesson_sent`'s rule, in bulk), failed (the
