@@ -7,7 +7,7 @@ next_due_at, lessons_sent), so a dry run at T shows exactly what a tick at T wou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -33,6 +33,9 @@ class Upcoming:
     position: int
     lesson: str  # the lesson's slug
     due_at: datetime
+    # Where the console links and what it shows as the subscriber's local time.
+    subscriber_id: int = field(default=0, compare=False)
+    timezone: str = field(default="UTC", compare=False)
 
 
 def _due_now(at: datetime) -> list[ColumnElement[bool]]:
@@ -76,7 +79,13 @@ def upcoming(session: Session, course: Course, now: datetime, limit: int = 10) -
     """The next sends after `now`: who, which lesson, when (soonest first)."""
     lessons = {lesson.position - 1: lesson for lesson in course.lessons}
     query = (
-        select(Subscriber.email, Subscriber.lessons_sent, Subscriber.next_due_at)
+        select(
+            Subscriber.email,
+            Subscriber.lessons_sent,
+            Subscriber.next_due_at,
+            Subscriber.id,
+            Subscriber.timezone,
+        )
         .where(
             Subscriber.status == Status.ACTIVE,
             Subscriber.next_due_at > now,
@@ -86,10 +95,12 @@ def upcoming(session: Session, course: Course, now: datetime, limit: int = 10) -
         .limit(limit)
     )
     found = []
-    for email, sent, due_at in session.execute(query):
+    for email, sent, due_at, subscriber_id, timezone in session.execute(query):
         assert due_at is not None  # the query asks for a due time after now
         lesson = lessons[int(sent)]
-        found.append(Upcoming(str(email), lesson.position, lesson.slug, due_at))
+        found.append(
+            Upcoming(str(email), lesson.position, lesson.slug, due_at, subscriber_id, timezone)
+        )
     return found
 
 

@@ -55,6 +55,8 @@ class RunReport:
     deferred: int = 0
     skipped: int = 0  # queued for someone who unsubscribed or paused before the send
     by_lesson: dict[str, int] = field(default_factory=dict)  # sent, per lesson slug
+    # Every outcome per lesson slug: {"sent": n, "failed": n, "deferred": n, "skipped": n}.
+    per_lesson: dict[str, dict[str, int]] = field(default_factory=dict)
     dry_run: bool = False
     planned: tuple[tuple[int, str, int], ...] = ()  # dry run: (position, slug, count)
 
@@ -67,6 +69,7 @@ class RunReport:
             "deferred": self.deferred,
             "skipped": self.skipped,
             "by_lesson": dict(self.by_lesson),
+            "per_lesson": {slug: dict(counts) for slug, counts in self.per_lesson.items()},
             "planned": [
                 {"position": position, "lesson": slug, "count": count}
                 for position, slug, count in self.planned
@@ -150,6 +153,7 @@ class _Run:
         self.links = Links.from_settings(job.settings)
         self.counts: Counter[str] = Counter()
         self.by_lesson: Counter[str] = Counter()
+        self.per_lesson: dict[str, Counter[str]] = {}
 
     def report(self) -> RunReport:
         return RunReport(
@@ -159,7 +163,13 @@ class _Run:
             deferred=self.counts["deferred"],
             skipped=self.counts["skipped"],
             by_lesson=dict(self.by_lesson),
+            per_lesson={slug: _outcome_counts(counts) for slug, counts in self.per_lesson.items()},
         )
+
+    def count(self, slug: str, **outcomes: int) -> None:
+        """Add to the run's totals and to lesson `slug`'s own counts."""
+        self.counts.update(outcomes)
+        self.per_lesson.setdefault(slug, Counter()).update(outcomes)
 
     def send_lesson(self, backend: EmailBackend, lesson: Lesson, prepared: PreparedEmail) -> bool:
         """Every batch of `lesson`; False when the run must end (stop, provider down).
@@ -208,7 +218,7 @@ class _Run:
             )
         if claim.empty:
             return None
-        self.counts["skipped"] += claim.skipped
+        self.count(lesson.slug, skipped=claim.skipped)
         if not claim.rows:
             return _Ready(claim, None)
         slug = lesson.slug
@@ -293,9 +303,13 @@ class _Run:
             )
             ledger.mark_failed(session, failed, now=now)
             ledger.mark_deferred(session, deferred, now=now)
-        self.counts.update(sent=len(sent), failed=len(failed), deferred=len(deferred))
+        self.count(claim.lesson.slug, sent=len(sent), failed=len(failed), deferred=len(deferred))
         if sent:
             self.by_lesson[claim.lesson.slug] += len(sent)
+
+
+def _outcome_counts(counts: Counter[str]) -> dict[str, int]:
+    return {kind: counts[kind] for kind in ("sent", "failed", "deferred", "skipped")}
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ def test_send_prints_the_tally_and_json_for_scripts(
         "deferred": 0,
         "skipped": 0,
         "by_lesson": {"welcome": 2},
+        "per_lesson": {"welcome": {"sent": 2, "failed": 0, "deferred": 0, "skipped": 0}},
         "planned": [],
     }
     assert sorted(str(message["To"]) for message in _outbox(env)) == [

@@ -15,7 +15,7 @@ from scheduler.job import SendJob
 from scheduler.plan import DueLesson, Upcoming, check_instant, due_recipients, due_summary, upcoming
 from scheduler.run import send_due
 from subscribers import Subscriber, pause
-from tests.scheduler.conftest import MONDAY_9_UTC, TUESDAY_8_UTC, AddSubscriber
+from tests.scheduler.conftest import MONDAY_9_UTC, TUESDAY_8_UTC, AddSubscriber, subscriber
 
 
 def test_due_summary_counts_who_gets_which_lesson(
@@ -58,6 +58,8 @@ def test_upcoming_lists_the_next_sends_soonest_first(
         Upcoming("bob@example.com", 2, second.slug, TUESDAY_8_UTC),
         Upcoming("ann@example.com", 2, second.slug, TUESDAY_8_UTC + timedelta(hours=2)),
     ]
+    ann = subscriber(sessions, "ann@example.com")
+    assert (found[1].subscriber_id, found[1].timezone) == (ann.id, "UTC")
 
 
 def test_completed_subscribers_are_not_due_even_if_lessons_are_missing(

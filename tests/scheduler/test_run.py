@@ -320,3 +320,24 @@ def test_concurrent_runs_on_postgresql_share_the_work_and_send_each_lesson_once(
     assert sorted(email.to for email in memory.outbox) == sorted(readers)
     assert sum(report.sent for report in reports) == 40
     assert {row.status for row in deliveries(sessions)} == {"sent"}
+
+
+def test_the_report_counts_every_outcome_per_lesson(
+    sessions: sessionmaker[Session], job: SendJob, add: AddSubscriber
+) -> None:
+    add("ann@example.com")
+    send_due(sessions, job, at=MONDAY_9_UTC)  # Ann's welcome; lesson 2 due on Tuesday
+    add("bad@example.com", now=TUESDAY_8_UTC)
+    add("slow@example.com", now=TUESDAY_8_UTC)
+    backend = PickyBackend()
+    job.backend_factory = lambda: backend
+
+    report = send_due(sessions, job, at=TUESDAY_8_UTC)
+
+    second = job.course.lessons[1].slug
+    assert report.per_lesson == {
+        "welcome": {"sent": 0, "failed": 1, "deferred": 1, "skipped": 0},
+        second: {"sent": 1, "failed": 0, "deferred": 0, "skipped": 0},
+    }
+    assert (report.sent, report.failed, report.deferred) == (1, 1, 1)
+    assert report.as_json()["per_lesson"]["welcome"]["deferred"] == 1

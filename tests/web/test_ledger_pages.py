@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from drip.settings import Settings
 from scheduler.models import DeliveryStatus
-from subscribers import Consent, add_confirmed, lesson_sent
-from tests.scheduler.ledger_rows import MONDAY_7_UTC, MONDAY_8_UTC, add_delivery, add_event
+from subscribers import Consent, Subscriber, add_confirmed, lesson_sent
+from tests.scheduler.ledger_rows import (
+    MONDAY_7_UTC,
+    MONDAY_8_UTC,
+    TUESDAY_8_UTC,
+    add_delivery,
+    add_event,
+)
+from tests.web.conftest import csrf_of, log_in
 
 MINUTE = timedelta(minutes=1)
 
@@ -78,17 +88,19 @@ def test_the_timeline_shows_deliveries_and_events_newest_first(
     admin: TestClient, ann_id: int
 ) -> None:
     text = _text(admin.get(f"/admin/subscribers/{ann_id}").text)
+    welcome = "Lesson 1: Welcome to your magnesium course"
     order = [
-        "Clicked · welcome — https://a.example/&lt;b&gt;",
-        "Opened · welcome",
-        "Delivered · welcome",
-        "Sent · welcome",
-        "Queued · welcome — lesson 1",
-        "Subscribed — sheet (confirmed by an admin)",
+        f"Clicked {welcome} 08:10 https://a.example/&lt;b&gt;",
+        f"Opened {welcome} 08:09",
+        f"Delivered {welcome} 08:01",
+        f"Sent {welcome} 08:00",
+        "Subscribed 07:00 sheet (confirmed by an admin)",
     ]
     places = [text.find(line) for line in order]
     assert -1 not in places, text
     assert places == sorted(places)
+    assert "MONDAY 02 MARCH 2026" in text.upper()
+    assert "Queued" not in text  # the welcome went out: its queueing is not news
 
 
 def test_the_personal_data_export_carries_the_delivery_history(
@@ -107,3 +119,74 @@ def test_the_personal_data_export_carries_the_delivery_history(
 
 def test_a_marketer_cannot_export_personal_data(marketer: TestClient, ann_id: int) -> None:
     assert marketer.get(f"/admin/subscribers/{ann_id}/personal-data").status_code == 403
+
+
+def test_the_dashboard_lists_what_is_due_now_and_the_next_sends_at_local_time(
+    client: TestClient, make_user: Callable[[str, str], None], app: FastAPI, ann_id: int
+) -> None:
+    with app.state.web.transaction() as session:
+        add_confirmed(
+            session,
+            app.state.web.settings,
+            "cy@example.com",
+            consent=Consent("sheet"),
+            timezone="Asia/Kolkata",
+            now=MONDAY_8_UTC,
+        )
+        bob = session.scalar(select(Subscriber).where(Subscriber.email == "bob@example.com"))
+        assert bob is not None
+        bob.next_due_at = None  # held by his failed welcome, as the scheduler holds him
+    make_user("ada", "admin")
+    with time_machine.travel(MONDAY_8_UTC + 4 * 60 * MINUTE, tick=True):
+        log_in(client, "ada")  # at the instant travelled to: the cookie is signed then
+        text = _text(client.get("/admin").text)
+
+    assert "1 email is due now" in text  # Cy's welcome
+    assert "1 × lesson 1" in text
+    # Ann's lesson 2: Tuesday 08:00 UTC, her own hour in her zone (UTC).
+    assert "ann@example.com Lesson 2. The signs of low magnesium" in text
+    assert "03 Mar, 08:00 UTC Tue 08:00 UTC" in text
+
+
+def test_failures_can_be_retried_from_the_dashboard(
+    admin: TestClient, app: FastAPI, ann_id: int
+) -> None:
+    page = admin.get("/admin").text
+    assert 'action="/admin/sends/retry-failed"' in page
+    assert admin.post("/admin/sends/retry-failed").status_code == 403  # no CSRF token
+
+    response = admin.post(
+        "/admin/sends/retry-failed", data={"csrf_token": csrf_of(page)}, follow_redirects=True
+    )
+
+    assert "Queued 1 failed delivery again" in response.text
+    assert "No failed sends." in admin.get("/admin").text
+
+
+def test_a_marketer_sees_the_funnel_but_nobody_s_address(marketer: TestClient, ann_id: int) -> None:
+    page = marketer.get("/admin").text
+    assert '<svg class="funnel"' in page
+    assert "ann@example.com" not in page
+    assert "bob@example.com" not in page
+    assert "retry-failed" not in page
+
+
+def test_a_lesson_waiting_in_the_queue_shows_on_the_timeline_and_a_failure_says_why(
+    admin: TestClient, app: FastAPI, ann_id: int
+) -> None:
+    with app.state.web.transaction() as session:
+        ann = session.get(Subscriber, ann_id)
+        assert ann is not None
+        add_delivery(session, ann, "deficiency-signs", 2, queued=TUESDAY_8_UTC, sent=None,
+                     status=DeliveryStatus.QUEUED)  # fmt: skip
+        bob = session.scalar(select(Subscriber).where(Subscriber.email == "bob@example.com"))
+        assert bob is not None
+        bob_id = bob.id
+
+    ann_page = _text(admin.get(f"/admin/subscribers/{ann_id}").text)
+    bob_page = admin.get(f"/admin/subscribers/{bob_id}").text
+
+    assert "Queued, waiting for the next send Lesson 2: The signs of low magnesium" in ann_page
+    assert "Tuesday 03 March 2026" in ann_page
+    assert '<li class="moment tone-bad">' in bob_page
+    assert "Bob&#39;s mailbox &lt;full&gt;" in bob_page

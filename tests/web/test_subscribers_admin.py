@@ -153,8 +153,9 @@ def test_the_dashboard_counts_subscribers_and_lists_the_next_sends(
 ) -> None:
     page = admin.get("/admin").text
     assert '<span class="stat-label">Active</span>\n    <span class="stat-value">2</span>' in page
-    assert "Lesson 1. " in page  # both are due their welcome
-    assert "ann@example.com" in page
+    assert "2 emails are due now" in page  # both are due their welcome
+    assert "2 × lesson 1" in page
+    assert 'href="/admin/sends">Review and send</a>' in page
 
 
 def test_an_admin_previews_a_lesson_as_a_subscriber(

@@ -19,8 +19,10 @@ from admin.web.context import web_context
 from admin.web.pages import render
 from admin.web.template_versions import TemplateVersion
 from course.model import Course
+from drip.columns import utc_now
 from drip.settings import Settings
 from scheduler import reports
+from scheduler.plan import DueLesson, due_summary, upcoming
 from subscribers import Status, Subscriber
 
 router = APIRouter()
@@ -28,6 +30,7 @@ router = APIRouter()
 NEXT_SENDS_SHOWN = 8
 RECENT_EDITS_SHOWN = 5
 RECENT_FAILURES_SHOWN = 10
+FUNNEL_WIDTH = 1000  # the chart's own units: about its pixels in a full-width panel
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,24 @@ class Card:
 
 
 @dataclass(frozen=True)
-class DueSend:
-    subscriber: Subscriber
-    lesson: str
+class NextSend:
+    """One of the next sends (scheduler.plan.upcoming) as the dashboard lists it."""
+
+    subscriber_id: int
+    email: str
+    lesson: str  # "2. Cold hands, tingling, cramps"
     due_at: datetime
-    local: str
+    local: str  # the due time at the subscriber's end: "Tue 08:00 Europe/Berlin"
+
+
+@dataclass(frozen=True)
+class NextSends:
+    due_now: list[DueLesson]
+    upcoming: list[NextSend]
+
+    @property
+    def due_now_total(self) -> int:
+        return sum(item.count for item in self.due_now)
 
 
 def status_cards(session: Session) -> list[Card]:
@@ -58,22 +74,23 @@ def status_cards(session: Session) -> list[Card]:
     ]
 
 
-def next_sends(session: Session, course: Course) -> list[DueSend]:
-    due = session.scalars(
-        select(Subscriber)
-        .where(Subscriber.status == Status.ACTIVE, Subscriber.next_due_at.is_not(None))
-        .order_by(Subscriber.next_due_at)
-        .limit(NEXT_SENDS_SHOWN)
-    ).all()
-    sends = []
-    for subscriber in due:
-        assert subscriber.next_due_at is not None
-        position = subscriber.lessons_sent + 1
-        title = course.lessons[position - 1].title if position <= len(course.lessons) else "—"
-        local = subscriber.next_due_at.astimezone(ZoneInfo(subscriber.timezone))
-        label = f"{local:%a %H:%M} {subscriber.timezone}"
-        sends.append(DueSend(subscriber, f"{position}. {title}", subscriber.next_due_at, label))
-    return sends
+def next_sends(session: Session, course: Course) -> NextSends:
+    """What is due now (a count per lesson) and the next sends after it."""
+    now = utc_now()
+    later = []
+    for item in upcoming(session, course, now, limit=NEXT_SENDS_SHOWN):
+        local = item.due_at.astimezone(ZoneInfo(item.timezone))
+        title = course.lesson(item.lesson).title
+        later.append(
+            NextSend(
+                item.subscriber_id,
+                item.email,
+                f"{item.position}. {title}",
+                item.due_at,
+                f"{local:%a %H:%M} {item.timezone}",
+            )
+        )
+    return NextSends(due_summary(session, course, now), later)
 
 
 def funnel_chart(session: Session, course: Course) -> Funnel | None:
@@ -84,15 +101,17 @@ def funnel_chart(session: Session, course: Course) -> Funnel | None:
     return charts.funnel(
         [
             FunnelRow(
-                f"{row.position}. {course.lessons[row.position - 1].title}",
+                course.lessons[row.position - 1].title,
                 row.sent,
                 row.delivered,
                 row.opened,
                 row.clicked,
                 row.unsubscribed,
+                caption=f"Lesson {row.position}",
             )
             for row in rows
-        ]
+        ],
+        width=FUNNEL_WIDTH,
     )
 
 
@@ -100,15 +119,15 @@ def funnel_chart(session: Session, course: Course) -> Funnel | None:
 def dashboard(request: Request, user: CurrentUser) -> Response:
     context = web_context(request)
     course = context.course()
-    chart, failures = None, []
+    cards, sends, failures = [], None, []
     with context.sessions() as session:
         edits = session.scalars(
             select(TemplateVersion).order_by(TemplateVersion.id.desc()).limit(RECENT_EDITS_SHOWN)
         ).all()
-        cards = status_cards(session) if user.is_admin else []
-        sends = next_sends(session, course) if user.is_admin else []
-        if user.is_admin:
-            chart = funnel_chart(session, course)
+        chart = funnel_chart(session, course)  # counts only: marketers see it too
+        if user.is_admin:  # who is who: admins only
+            cards = status_cards(session)
+            sends = next_sends(session, course)
             failures = reports.recent_failures(session, limit=RECENT_FAILURES_SHOWN)
     page = {
         "course": course,
@@ -117,6 +136,7 @@ def dashboard(request: Request, user: CurrentUser) -> Response:
         "edits": edits,
         "chart": chart,
         "failures": failures,
+        "lesson_titles": {lesson.slug: lesson.title for lesson in course.lessons},
     }
     return render(request, "dashboard.html", page)
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from admin.web.auth import AdminUser
 from admin.web.context import web_context
 from admin.web.pages import flash, render
+from admin.web.timeline import by_day, moments
 from drip.settings import Settings
-from scheduler.reports import PERSONAL_DATA_SECTIONS, TimelineEntry, timeline
+from scheduler.reports import PERSONAL_DATA_SECTIONS, timeline
 from subscribers import (
     Rejection,
     Status,
@@ -171,7 +172,7 @@ def subscriber_detail(request: Request, _user: AdminUser, subscriber_id: int) ->
     page = {
         "subscriber": subscriber,
         "lesson_count": len(context.course().lessons),
-        "timeline": [(entry.at, describe(entry)) for entry in reversed(entries)],
+        "days": by_day(moments(entries, context.course())),
     }
     return render(request, "subscriber.html", page)
 
@@ -189,40 +190,6 @@ def personal_data_export(request: Request, _user: AdminUser, subscriber_id: int)
             "Cache-Control": "no-store",
         },
     )
-
-
-TIMELINE_WORDS = {
-    "subscribed": "Subscribed",
-    "confirmation_sent": "Confirmation email sent",
-    "confirmed": "Confirmed",
-    "queued": "Queued",
-    "sent": "Sent",
-    "failed": "Failed",
-    "processed": "Accepted by SendGrid",
-    "deferred": "Deferred by the receiving server",
-    "delivered": "Delivered",
-    "open": "Opened",
-    "click": "Clicked",
-    "bounce": "Bounced",
-    "blocked": "Blocked (soft bounce)",
-    "dropped": "Dropped by SendGrid",
-    "spamreport": "Reported as spam",
-    "unsubscribe": "Unsubscribed in their mail app",
-    "group_unsubscribe": "Unsubscribed in their mail app",
-    "group_resubscribe": "Resubscribed in their mail app",
-    "paused": "Paused",
-    "unsubscribed": "Mail ended: unsubscribed",
-    "bounced": "Mail ended: bounced",
-    "complained": "Mail ended: complained",
-}
-
-
-def describe(entry: TimelineEntry) -> str:
-    """One timeline line: what happened, to which lesson, and the detail."""
-    what = TIMELINE_WORDS.get(entry.kind, entry.kind)
-    if entry.lesson:
-        what += f" · {entry.lesson}"
-    return f"{what} — {entry.detail}" if entry.detail else what
 
 
 DONE = {"pause": "Paused", "resume": "Resumed", "unsubscribe": "Unsubscribed"}
