@@ -8,24 +8,26 @@ row on the hot path):
   constraint makes a second tick (or a second worker) add nothing. (The one conflict
   that changes a row: a subscriber who restarted the course gets their old, sent row
   queued again, since they are due that lesson anew.)
-- `claim`: up to 1,000 rows of ONE lesson become `sending` under a 15-minute lease, in
-  one statement: a conditional UPDATE ... RETURNING on SQLite (one writer at a time),
-  with FOR UPDATE SKIP LOCKED on PostgreSQL so concurrent workers take disjoint rows.
-  A row whose lease ran out (its worker died) is claimable again. The claim re-checks
-  each subscriber: one who unsubscribed, paused or moved on meanwhile has the row
-  deleted (the queue step adds it again if they come back), never sent.
-- `record`: after the provider answered, one transaction marks each row sent (with
-  the provider's id, and the subscriber moved on by `subscribers.lesson_sent`'s rule,
-  in bulk), failed (the subscriber held until `drip send --retry-failed`) or queued
-  again (deferred: due next tick).
-- `release`: claimed rows back to `queued`, untouched (a configuration error, broken
-  templates): nothing is marked failed.
+- `claim`: up to 1,000 rows of ONE lesson become `sending` under a 15-minute lease,
+  by a conditional UPDATE ... RETURNING (SQLite runs one writer at a time), picking the
+  rows FOR UPDATE SKIP LOCKED on PostgreSQL so concurrent workers take disjoint rows.
+  A row whose lease ran out (its worker died) is claimable again, and taken first.
+  The claim re-checks each subscriber: one who unsubscribed, paused or moved on
+  meanwhile has the row deleted (the queue step adds it again if they come back),
+  never sent.
+- `mark_sent` / `mark_failed` / `mark_deferred`: after the provider answered, in one
+  transaction (the caller's), each row is marked sent (with the provider's id, and the
+  subscriber moved on by `subscribers.lesson_sent`'s rule, in bulk), failed (the
+  subscriber held until `drip send --retry-failed`) or queued again (deferred: due on
+  the next tick).
+- `release`: claimed rows back to `queued`, untouched (a configuration error, a batch
+  claimed but not sent): nothing is marked failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -74,16 +76,6 @@ class Claim:
         return not self.rows and not self.skipped
 
 
-@dataclass
-class Tally:
-    """What a batch came to."""
-
-    sent: int = 0
-    failed: int = 0
-    deferred: int = 0
-    failures: dict[int, str] = field(default_factory=dict)  # delivery id -> reason
-
-
 # --- queueing ------------------------------------------------------------------------
 
 
@@ -115,6 +107,9 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
         _literal(now),
         _literal(now),
     ).where(_due(at), progress.in_(list(by_progress)))
+    # In id order, so workers queueing at once take the unique index's locks in the same
+    # order on PostgreSQL (no deadlock between two ticks' inserts).
+    chosen = chosen.order_by(Subscriber.id)
     columns = ["subscriber_id", "course", "lesson", "position", "status", "attempts"]
     columns += ["due_at", "created_at", "updated_at"]
     connection = session.connection()
