@@ -63,13 +63,16 @@ def test_the_naive_loop_sends_each_sampled_subscriber_alone(
 def test_the_command_prints_every_figure_and_writes_them_down(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    send.main(["--subscribers", "200", "--naive-sample", "3", "--results", str(tmp_path)])
+    arguments = ["--subscribers", "200", "--naive-sample", "3", "--profile"]
+    send.main([*arguments, "--results", str(tmp_path)])
 
     out = capsys.readouterr().out
     assert "INVALID RUN" not in out
     assert "HTTP requests at the stand-in                1 (200 recipients)" in out
     for figure in ("send_due (wall clock)", "peak RSS of the sending process", "speed-up"):
         assert figure in out
+    assert "profile of send_due for 200" in out
+    assert (tmp_path / "send-200.prof").stat().st_size > 0
     (written,) = tmp_path.glob("send-*.json")
     results = json.loads(written.read_text(encoding="utf-8"))
     assert results["problems"] == []
