@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -85,6 +86,20 @@ def _due(at: datetime) -> ColumnElement[bool]:
         Subscriber.next_due_at.is_not(None),
         Subscriber.next_due_at <= at,
     )
+
+
+def complete_the_finished(session: Session, course: Course, *, now: datetime) -> int:
+    """Mark `completed` every active subscriber who already has every lesson of the course.
+
+    `lesson_sent` does this after the last lesson; this catches those a shortened course
+    left past its end, who would otherwise stay due for a lesson that no longer exists."""
+    statement = (
+        update(Subscriber)
+        .where(Subscriber.status == Status.ACTIVE, Subscriber.lessons_sent >= len(course.lessons))
+        .values(status=Status.COMPLETED, next_due_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount or 0
 
 
 def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) -> int:

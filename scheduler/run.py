@@ -100,6 +100,7 @@ def send_due(
         if at is not None:
             check_instant(session, instant)
         renderer = job.renderer_for(session)
+        ledger.complete_the_finished(session, job.course, now=now)
         ledger.queue_due(session, job.course, at=instant, now=now)
         waiting = ledger.claimable_lessons(session, job.course, at=instant, now=now)
     lessons = [lesson for lesson in job.course.lessons if lesson.slug in waiting]

@@ -4,6 +4,7 @@ day by day at named instants; outcomes, stops, dry runs and the templates in for
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -79,6 +80,32 @@ def test_each_day_brings_the_next_lesson_at_the_subscribers_hour_until_completed
     ann = subscriber(sessions, "ann@example.com")
     assert (ann.status, ann.lessons_sent, ann.next_due_at) == (Status.COMPLETED, len(lessons), None)
     assert send_due(sessions, job, at=TUESDAY_8_UTC + 30 * DAY).sent == 0
+
+
+def test_a_subscriber_past_the_end_of_a_shortened_course_is_completed_not_kept_due(
+    sessions: sessionmaker[Session],
+    job: SendJob,
+    memory: MemoryBackend,
+    add: AddSubscriber,
+    db_settings: Settings,
+) -> None:
+    add("ann@example.com")
+    add("bob@example.com", now=TUESDAY_8_UTC + 2 * DAY)  # joins later: one lesson in
+    for day in range(3):  # Ann: welcome and lessons 2 and 3
+        send_due(sessions, job, at=MONDAY_9_UTC + day * DAY)
+    assert subscriber(sessions, "ann@example.com").lessons_sent == 3
+    shortened = replace(job.course, lessons=job.course.lessons[:2])
+    short_job = SendJob.from_settings(db_settings, course=shortened, backend_factory=lambda: memory)
+    sent_before = len(memory.outbox)
+
+    report = send_due(sessions, short_job, at=TUESDAY_8_UTC + 3 * DAY)
+
+    ann = subscriber(sessions, "ann@example.com")
+    assert (ann.status, ann.next_due_at) == (Status.COMPLETED, None)
+    bob = subscriber(sessions, "bob@example.com")
+    assert (bob.status, bob.lessons_sent) == (Status.ACTIVE, 1)  # still has lesson 2 to come
+    assert report.sent == len(memory.outbox) - sent_before
+    assert {email.to for email in memory.outbox[sent_before:]} <= {"bob@example.com"}
 
 
 def test_each_email_is_personalised_with_the_subscribers_own_links(
