@@ -17,7 +17,7 @@ from admin.cli import main
 from admin.cli.run_commands import scheduled_sending
 from admin.cli.web_commands import scheduler_job
 from delivery.errors import ConfigurationError
-from drip.db import make_engine, session_factory, transaction, upgrade
+from drip.db import transaction
 from drip.settings import Settings, get_settings
 from scheduler.ledger import BATCH_SIZE
 from subscribers import Consent, add_confirmed
@@ -27,6 +27,7 @@ from tests.scheduler.proof.processes import (
     start_drip,
     wait_until,
 )
+from tests.support.database import migrated_database
 
 
 @pytest.fixture
@@ -36,10 +37,8 @@ def outbox_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def sessions(outbox_settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(outbox_settings.database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_database(outbox_settings.database_url) as sessions:
+        yield sessions
 
 
 def run_drip(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from delivery.errors import ConfigurationError
 from delivery.memory import MemoryBackend
-from drip.db import make_engine, session_factory, transaction, upgrade
+from drip.db import transaction
 from drip.errors import DripError
 from drip.settings import Settings, load_settings
 from scheduler.job import SendJob
@@ -32,6 +32,7 @@ from scheduler.runner import (
     work,
 )
 from subscribers import Consent, add_confirmed
+from tests.support.database import migrated_database
 from tests.support.sendgrid_standin import SendGridStandIn
 
 ANN = "ann@example.com"
@@ -39,10 +40,8 @@ ANN = "ann@example.com"
 
 @pytest.fixture
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_database(settings.database_url) as sessions:
+        yield sessions
 
 
 @pytest.fixture

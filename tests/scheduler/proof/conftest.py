@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from time_machine import TimeMachineFixture
 
 from delivery.memory import MemoryBackend
-from drip.db import make_engine, session_factory, transaction, upgrade
+from drip.db import transaction
 from drip.settings import DEFAULT_COURSE, Settings, load_settings
 from scheduler.job import SendJob
 from scheduler.models import Delivery, DeliveryStatus
 from scheduler.run import RunReport, send_due
 from subscribers import Consent, Status, Subscriber, add_confirmed
+from tests.support.database import migrated_database
 
 TICK = timedelta(minutes=30)  # meets every whole hour of every zone here (Kolkata is +5:30)
 MIN_GAP = timedelta(hours=20)
@@ -53,10 +54,8 @@ def settings_sqlite(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings_sqlite: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings_sqlite.database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_database(settings_sqlite.database_url) as sessions:
+        yield sessions
 
 
 @pytest.fixture

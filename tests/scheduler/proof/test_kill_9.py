@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from time_machine import TimeMachineFixture
 
 from drip.columns import utc_now
-from drip.db import make_engine, session_factory, upgrade
 from drip.settings import Settings
 from scheduler.job import SendJob
 from scheduler.ledger import BATCH_SIZE, LEASE
@@ -39,6 +38,7 @@ from tests.scheduler.proof.processes import (
     start_drip,
     wait_until,
 )
+from tests.support.database import migrated_database
 from tests.support.sendgrid_standin import Fault, SendGridStandIn
 
 pytestmark = pytest.mark.slow
@@ -54,10 +54,8 @@ def sendgrid_settings(tmp_path: Path, sendgrid_standin: SendGridStandIn) -> Sett
 
 @pytest.fixture
 def ledger(sendgrid_settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(sendgrid_settings.database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_database(sendgrid_settings.database_url) as sessions:
+        yield sessions
 
 
 def kill_mid_send(

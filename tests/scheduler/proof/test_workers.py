@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from drip.db import make_engine, session_factory, upgrade
+from drip.db import make_engine
 from drip.settings import Settings
 from scheduler.models import Delivery
 from tests.scheduler.proof.conftest import proof_settings
@@ -25,6 +25,7 @@ from tests.scheduler.proof.processes import (
     start_drip,
     wait_until,
 )
+from tests.support.database import migrated_database
 from tests.support.sendgrid_standin import Fault, SendGridStandIn
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -48,10 +49,8 @@ def postgres_settings(
 
 @pytest.fixture
 def ledger(postgres_settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(postgres_settings.database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_database(postgres_settings.database_url) as sessions:
+        yield sessions
 
 
 def stop(workers: list[subprocess.Popen[bytes]]) -> list[int]:
