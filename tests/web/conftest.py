@@ -19,6 +19,7 @@ from admin.web.app import create_app
 from admin.web.ratelimit import Limits
 from admin.web.users import add_user
 from drip.settings import Settings
+from render.screenshots import CHROMIUM, CHROMIUM_ARGS
 from tests.web.live import ARTIFACTS, bound_socket, live_server, url_of
 
 PASSWORD = "correct horse battery"
@@ -91,16 +92,6 @@ def marketer(client: TestClient, make_user: Callable[[str, str], None]) -> TestC
     return client
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 # The live preview re-checks every lesson as you type: on a busy 2-core machine that can
 # take longer than Playwright's default 5 s, which would be a slow page, not a wrong one.
 expect.set_options(timeout=20_000)
@@ -110,9 +101,7 @@ expect.set_options(timeout=20_000)
 def browser() -> Iterator[Browser]:
     """One Chromium for the whole session: the browser tests share it, each in a context."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
