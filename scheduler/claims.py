@@ -1,4 +1,5 @@
-"""Failed deliveries: listing them, and putting them back in the queue by hand.
+"""Failed deliveries put back in the queue by hand (`scheduler.reports.recent_failures`
+lists them).
 
 A delivery the provider refused for good (a SendGrid 400, an invalid address) is
 `failed`, and its subscriber is held (no next lesson) so a broken batch never turns
@@ -9,7 +10,6 @@ at once) sends them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,40 +18,6 @@ from sqlalchemy.orm import Session
 from drip.columns import utc_now
 from scheduler.models import Delivery, DeliveryStatus
 from subscribers.models import Status, Subscriber
-
-
-@dataclass(frozen=True)
-class Failure:
-    delivery_id: int
-    email: str
-    lesson: str
-    position: int
-    attempts: int
-    failed_at: datetime
-    reason: str
-
-
-def failed_deliveries(session: Session, *, limit: int | None = None) -> list[Failure]:
-    """Failed deliveries, the most recent first, with the provider's reason."""
-    query = (
-        select(
-            Delivery.id,
-            Subscriber.email,
-            Delivery.lesson,
-            Delivery.position,
-            Delivery.attempts,
-            Delivery.updated_at,
-            Delivery.error,
-        )
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.status == DeliveryStatus.FAILED.value)
-        .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
-        .limit(limit)
-    )
-    return [
-        Failure(int(i), str(email), str(lesson), int(pos), int(tries), when, str(error or ""))
-        for i, email, lesson, pos, tries, when, error in session.execute(query)
-    ]
 
 
 def retry_failed(

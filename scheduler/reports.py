@@ -57,6 +57,7 @@ class FailedDelivery:
     email: str
     lesson: str
     position: int
+    attempts: int
     reason: str
     at: datetime  # when it was marked failed
 
@@ -130,7 +131,7 @@ def _left(session: Session, course: str) -> Iterable[tuple[str, int]]:
 # --- failures --------------------------------------------------------------------------
 
 
-def recent_failures(session: Session, limit: int = 20) -> list[FailedDelivery]:
+def recent_failures(session: Session, limit: int | None = 20) -> list[FailedDelivery]:
     """Failed deliveries, the latest first: who, which lesson, why and when."""
     rows = session.execute(
         select(Delivery, Subscriber.email)
@@ -146,6 +147,7 @@ def recent_failures(session: Session, limit: int = 20) -> list[FailedDelivery]:
             email=email,
             lesson=delivery.lesson,
             position=delivery.position,
+            attempts=delivery.attempts,
             reason=delivery.error or "no reason recorded",
             at=delivery.updated_at,
         )

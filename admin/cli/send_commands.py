@@ -23,10 +23,11 @@ from admin.cli.runtime import Runtime, runtime
 from delivery.message import Accepted, Deferred
 from drip.columns import utc_now
 from drip.db import transaction
-from scheduler.claims import failed_deliveries, retry_failed
+from scheduler.claims import retry_failed
 from scheduler.errors import SchedulerError, UnknownLesson
 from scheduler.job import SendJob
 from scheduler.plan import due_recipients, due_summary
+from scheduler.reports import recent_failures
 from scheduler.run import RunReport, send_due
 from scheduler.trial import send_trial
 from subscribers import get
@@ -231,7 +232,7 @@ def failures(
     Example: drip failures --json
     """
     with closing(runtime()) as rt, rt.sessions() as session:
-        found = failed_deliveries(session, limit=limit)
+        found = recent_failures(session, limit=limit)
     if as_json:
         _print_json(
             [
@@ -241,7 +242,7 @@ def failures(
                     "lesson": item.lesson,
                     "position": item.position,
                     "attempts": item.attempts,
-                    "failed_at": item.failed_at.isoformat(),
+                    "failed_at": item.at.isoformat(),
                     "reason": item.reason,
                 }
                 for item in found
@@ -253,9 +254,7 @@ def failures(
         return
     table = Table("when", "email", "lesson", "reason", box=None)
     for item in found:
-        table.add_row(
-            item.failed_at.strftime("%Y-%m-%d %H:%M"), item.email, item.lesson, item.reason
-        )
+        table.add_row(item.at.strftime("%Y-%m-%d %H:%M"), item.email, item.lesson, item.reason)
     out.print(table)
     out.print("Retry them with: drip send --retry-failed")
 

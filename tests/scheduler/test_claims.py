@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from delivery.memory import MemoryBackend
 from delivery.message import Outcome, PersonalEmail, Rejected
 from drip.db import transaction
-from scheduler.claims import failed_deliveries, retry_failed
+from scheduler.claims import retry_failed
 from scheduler.job import SendJob
+from scheduler.reports import recent_failures
 from scheduler.run import send_due
 from tests.scheduler.conftest import MONDAY_9_UTC, AddSubscriber, deliveries, subscriber
 
@@ -35,7 +36,7 @@ def test_failures_are_listed_with_their_reasons(
     _fail_everyone(sessions, job)
 
     with sessions() as session:
-        found = failed_deliveries(session)
+        found = recent_failures(session)
 
     assert sorted((f.email, f.lesson, f.position, f.attempts) for f in found) == [
         ("ann@example.com", "welcome", 1, 1),
