@@ -18,9 +18,6 @@ batches it can take, so an import's thousand confirmations are one SendGrid requ
 A failure is logged and kept in `problems`, never raised: the change is saved by then,
 and a page must not fail for want of the email. (A letter asked for inside a SAVEPOINT
 that rolls back is still sent: nothing in drip uses savepoints around a notifier.)
-
-`send_now` is the same path for one email at once, outside any transaction (the
-console's test sends).
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ from delivery.message import Accepted, Batch, Outcome, Recipient
 from delivery.retry import RetryPolicy, send_with_retries
 from drip.settings import Settings
 from render import EmailKind, PreparedEmail, Reader, Renderer, RenderError
-from scheduler.mail_ids import transactional_delivery_id, trial_delivery_id
+from scheduler.mail_ids import transactional_delivery_id
 from subscribers import Confirmation, Goodbye
 
 log = logging.getLogger("drip.transactional")
@@ -125,8 +122,6 @@ def send_prepared(
     prepared: PreparedEmail,
     readers: Sequence[Reader],
     policy: RetryPolicy = WHILE_A_VISITOR_WAITS,
-    *,
-    subject_prefix: str = "",
 ) -> list[Outcome]:
     """`prepared` to each of `readers`, in batches `backend` can take; the outcomes."""
     outcomes: list[Outcome] = []
@@ -134,7 +129,7 @@ def send_prepared(
         recipients = tuple(_recipient(prepared, reader) for reader in chunk)
         batch = Batch(
             from_address=settings.from_address,
-            subject=subject_prefix + prepared.subject,
+            subject=prepared.subject,
             html=prepared.html,
             text=prepared.text,
             recipients=recipients,
@@ -144,24 +139,11 @@ def send_prepared(
     return outcomes
 
 
-def send_now(
-    settings: Settings, prepared: PreparedEmail, reader: Reader, *, subject_prefix: str = ""
-) -> Outcome:
-    """One email to one reader at once (a test send); `DeliveryError` if it fails."""
-    with backend_for(settings) as backend:
-        [outcome] = send_prepared(
-            backend, settings, prepared, [reader], subject_prefix=subject_prefix
-        )
-    return outcome
-
-
 def _recipient(prepared: PreparedEmail, reader: Reader) -> Recipient:
-    kind = prepared.kind
-    ours = kind in ("confirmation", "unsubscribed")
     return Recipient(
         email=reader.email,
         name=reader.name,
-        delivery_id=transactional_delivery_id(kind) if ours else trial_delivery_id(),
+        delivery_id=transactional_delivery_id(prepared.kind),
         substitutions=prepared.substitutions(reader),
     )
 

@@ -8,7 +8,6 @@ for a sample reader at the given address (links that lead nowhere) or, with
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 from delivery.message import Outcome, Recipient
@@ -17,6 +16,7 @@ from render import TemplateCheckError, sample_reader
 from scheduler.errors import TemplatesBroken, UnknownLesson
 from scheduler.job import SendJob
 from scheduler.ledger import ClaimedRow
+from scheduler.mail_ids import trial_delivery_id
 from scheduler.recipients import batch_for, reader_for
 from subscribers import Links, Subscriber
 
@@ -48,7 +48,7 @@ def send_trial(
     recipient = Recipient(
         email=to_email,
         name=reader.name,
-        delivery_id=f"test-{uuid.uuid4().hex}",  # names no delivery row: never recorded
+        delivery_id=trial_delivery_id(),  # names no delivery row: never recorded
         substitutions=prepared.substitutions(reader),
         unsubscribe_url=reader.unsubscribe_url,
     )
