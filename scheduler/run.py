@@ -152,24 +152,22 @@ class _Run:
         self.stop = stop or threading.Event()
         self.progress = progress
         self.links = Links.from_settings(job.settings)
-        self.counts: Counter[str] = Counter()
-        self.by_lesson: Counter[str] = Counter()
-        self.per_lesson: dict[str, Counter[str]] = {}
+        self.per_lesson: dict[str, Counter[str]] = {}  # the totals are their sums
 
     def report(self) -> RunReport:
+        totals = sum(self.per_lesson.values(), Counter[str]())
         return RunReport(
             at=self.at,
-            sent=self.counts["sent"],
-            failed=self.counts["failed"],
-            deferred=self.counts["deferred"],
-            skipped=self.counts["skipped"],
-            by_lesson=dict(self.by_lesson),
+            sent=totals["sent"],
+            failed=totals["failed"],
+            deferred=totals["deferred"],
+            skipped=totals["skipped"],
+            by_lesson={slug: c["sent"] for slug, c in self.per_lesson.items() if c["sent"]},
             per_lesson={slug: _outcome_counts(counts) for slug, counts in self.per_lesson.items()},
         )
 
     def count(self, slug: str, **outcomes: int) -> None:
-        """Add to the run's totals and to lesson `slug`'s own counts."""
-        self.counts.update(outcomes)
+        """Add to lesson `slug`'s counts (the run's totals are their sums)."""
         self.per_lesson.setdefault(slug, Counter()).update(outcomes)
 
     def send_lesson(self, backend: EmailBackend, lesson: Lesson, prepared: PreparedEmail) -> bool:
@@ -305,8 +303,6 @@ class _Run:
             ledger.mark_failed(session, failed, now=now)
             ledger.mark_deferred(session, deferred, now=now)
         self.count(claim.lesson.slug, sent=len(sent), failed=len(failed), deferred=len(deferred))
-        if sent:
-            self.by_lesson[claim.lesson.slug] += len(sent)
 
 
 def _outcome_counts(counts: Counter[str]) -> dict[str, int]:
