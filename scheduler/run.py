@@ -50,15 +50,35 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True)
 class RunReport:
     at: datetime
-    sent: int = 0
-    failed: int = 0
-    deferred: int = 0
-    skipped: int = 0  # queued for someone who unsubscribed or paused before the send
-    by_lesson: dict[str, int] = field(default_factory=dict)  # sent, per lesson slug
-    # Every outcome per lesson slug: {"sent": n, "failed": n, "deferred": n, "skipped": n}.
+    # Every outcome per lesson slug: {"sent": n, "failed": n, "deferred": n, "skipped": n};
+    # "skipped" is queued for someone who unsubscribed or paused before the send.
     per_lesson: dict[str, dict[str, int]] = field(default_factory=dict)
     dry_run: bool = False
     planned: tuple[tuple[int, str, int], ...] = ()  # dry run: (position, slug, count)
+
+    @property
+    def sent(self) -> int:
+        return self._total("sent")
+
+    @property
+    def failed(self) -> int:
+        return self._total("failed")
+
+    @property
+    def deferred(self) -> int:
+        return self._total("deferred")
+
+    @property
+    def skipped(self) -> int:
+        return self._total("skipped")
+
+    @property
+    def by_lesson(self) -> dict[str, int]:
+        """Emails sent, per lesson slug (lessons with none left out)."""
+        return {slug: counts["sent"] for slug, counts in self.per_lesson.items() if counts["sent"]}
+
+    def _total(self, outcome: str) -> int:
+        return sum(counts[outcome] for counts in self.per_lesson.values())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -152,22 +172,14 @@ class _Run:
         self.stop = stop or threading.Event()
         self.progress = progress
         self.links = Links.from_settings(job.settings)
-        self.per_lesson: dict[str, Counter[str]] = {}  # the totals are their sums
+        self.per_lesson: dict[str, Counter[str]] = {}
 
     def report(self) -> RunReport:
-        totals = sum(self.per_lesson.values(), Counter[str]())
-        return RunReport(
-            at=self.at,
-            sent=totals["sent"],
-            failed=totals["failed"],
-            deferred=totals["deferred"],
-            skipped=totals["skipped"],
-            by_lesson={slug: c["sent"] for slug, c in self.per_lesson.items() if c["sent"]},
-            per_lesson={slug: _outcome_counts(counts) for slug, counts in self.per_lesson.items()},
-        )
+        per_lesson = {slug: _outcome_counts(counts) for slug, counts in self.per_lesson.items()}
+        return RunReport(at=self.at, per_lesson=per_lesson)
 
     def count(self, slug: str, **outcomes: int) -> None:
-        """Add to lesson `slug`'s counts (the run's totals are their sums)."""
+        """Add to lesson `slug`'s counts (the report's totals are their sums)."""
         self.per_lesson.setdefault(slug, Counter()).update(outcomes)
 
     def send_lesson(self, backend: EmailBackend, lesson: Lesson, prepared: PreparedEmail) -> bool:
