@@ -80,7 +80,8 @@ class Claim:
 # --- queueing ------------------------------------------------------------------------
 
 
-def _due(at: datetime) -> ColumnElement[bool]:
+def due(at: datetime) -> ColumnElement[bool]:
+    """Subscribers whose next lesson is due at `at` (the real run and the dry run agree)."""
     return and_(
         Subscriber.status == Status.ACTIVE,
         Subscriber.next_due_at.is_not(None),
@@ -121,7 +122,7 @@ def queue_due(session: Session, course: Course, *, at: datetime, now: datetime) 
         Subscriber.next_due_at,
         _literal(now),
         _literal(now),
-    ).where(_due(at), progress.in_(list(by_progress)))
+    ).where(due(at), progress.in_(list(by_progress)))
     # In id order, so workers queueing at once take the unique index's locks in the same
     # order on PostgreSQL (no deadlock between two ticks' inserts).
     chosen = chosen.order_by(Subscriber.id)

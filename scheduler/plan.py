@@ -12,10 +12,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from course.model import Course
 from scheduler.errors import InstantInThePast
+from scheduler.ledger import due
 from subscribers.models import Status, Subscriber
 
 
@@ -38,19 +38,11 @@ class Upcoming:
     timezone: str = field(default="UTC", compare=False)
 
 
-def _due_now(at: datetime) -> list[ColumnElement[bool]]:
-    return [
-        Subscriber.status == Status.ACTIVE,
-        Subscriber.next_due_at.is_not(None),
-        Subscriber.next_due_at <= at,
-    ]
-
-
 def due_summary(session: Session, course: Course, at: datetime) -> list[DueLesson]:
     """Who would get which lesson at `at`: a count per lesson, in course order."""
     query = (
         select(Subscriber.lessons_sent, func.count())
-        .where(*_due_now(at))
+        .where(due(at))
         .group_by(Subscriber.lessons_sent)
     )
     counts = {int(sent): int(count) for sent, count in session.execute(query)}
@@ -68,7 +60,7 @@ def due_recipients(
     slugs = {lesson.position - 1: lesson.slug for lesson in course.lessons}
     query = (
         select(Subscriber.email, Subscriber.lessons_sent)
-        .where(*_due_now(at), Subscriber.lessons_sent.in_(list(slugs)))
+        .where(due(at), Subscriber.lessons_sent.in_(list(slugs)))
         .order_by(Subscriber.lessons_sent, Subscriber.id)
         .limit(limit)
     )
