@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from course.model import Course
 from scheduler.job import SendJob
-from scheduler.plan import Upcoming, due_recipients, upcoming
+from scheduler.plan import DueLesson, Upcoming, due_recipients, upcoming
 from scheduler.run import send_due
 
 UPCOMING_SHOWN = 8
@@ -32,17 +32,9 @@ OUTCOMES = ("sent", "failed", "deferred", "skipped")
 
 
 @dataclass(frozen=True)
-class PlannedLesson:
-    position: int
-    slug: str
-    subject: str
-    count: int
-
-
-@dataclass(frozen=True)
 class DryRun:
     at: datetime
-    lessons: tuple[PlannedLesson, ...]
+    lessons: tuple[DueLesson, ...]
     recipients: tuple[tuple[str, str], ...]  # (address, lesson slug): the first few due
     upcoming: tuple[Upcoming, ...]
 
@@ -67,7 +59,7 @@ def dry_run(sessions: sessionmaker[Session], job: SendJob) -> DryRun:
         recipients = due_recipients(session, job.course, report.at, RECIPIENTS_SHOWN)
         later = upcoming(session, job.course, report.at, UPCOMING_SHOWN)
     lessons = tuple(
-        PlannedLesson(position, slug, job.course.lesson(slug).subject, count)
+        DueLesson(position, slug, job.course.lesson(slug).subject, count)
         for position, slug, count in report.planned
     )
     return DryRun(report.at, lessons, tuple(recipients), tuple(later))
