@@ -8,22 +8,17 @@ from contextlib import AbstractContextManager
 import typer
 import uvicorn
 
-from admin.cli.run_commands import scheduled_sending
+from admin.cli.run_commands import check_can_send, scheduled_sending
 from admin.cli.runtime import Runtime, runtime
 from admin.web import access_log
 from admin.web.app import create_app
 from admin.web.context import EventRecorder
 from admin.web.users import Role, add_user
 from drip.db import transaction
-from drip.errors import DripError
 from drip.settings import Settings, get_settings
 from scheduler import events
 
 users_app = typer.Typer(no_args_is_help=True)
-
-
-class ServeError(DripError):
-    """`drip serve` cannot start as configured."""
 
 
 def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
@@ -42,14 +37,6 @@ def event_recorder(settings: Settings) -> EventRecorder | None:
     return events.recorder(settings, Runtime(settings).sessions)
 
 
-def check_can_serve(settings: Settings) -> None:
-    if settings.env == "production" and settings.has_placeholder_postal_address:
-        raise ServeError(
-            "DRIP_POSTAL_ADDRESS: set the sender's real postal address before serving in "
-            "production (every email prints it)"
-        )
-
-
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -62,7 +49,7 @@ def serve(
     Example: drip serve --host 0.0.0.0 --port 8000
     """
     settings = get_settings()
-    check_can_serve(settings)
+    check_can_send(settings, "drip serve")
     app = create_app(
         settings,
         background=lambda: scheduler_job(settings),

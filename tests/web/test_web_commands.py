@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from admin.cli.web_commands import ServeError, check_can_serve
+from admin.cli.run_commands import SendingRefused, check_can_send
 from admin.web.users import Role, authenticate
 from drip.db import make_engine, session_factory
 from drip.settings import Settings, load_settings
@@ -76,9 +76,11 @@ def test_users_add_refuses_in_one_line(env: dict[str, str]) -> None:
 
 
 def test_serve_refuses_the_placeholder_address_in_production() -> None:
-    with pytest.raises(ServeError, match="DRIP_POSTAL_ADDRESS"):
-        check_can_serve(load_settings(env="production"))
-    check_can_serve(load_settings(env="production", postal_address="1 Real Street, Town"))
+    with pytest.raises(SendingRefused, match="DRIP_POSTAL_ADDRESS"):
+        check_can_send(load_settings(env="production"), "drip serve")
+    check_can_send(
+        load_settings(env="production", postal_address="1 Real Street, Town"), "drip serve"
+    )
 
 
 @pytest.mark.slow
