@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, closing
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session, sessionmaker
 
 from admin.cli.run_commands import check_can_send, scheduled_sending
-from admin.cli.runtime import Runtime, runtime
+from admin.cli.runtime import runtime
 from admin.web import access_log
 from admin.web.app import create_app
 from admin.web.context import EventRecorder
@@ -30,11 +31,11 @@ def scheduler_job(settings: Settings) -> AbstractContextManager[object]:
     return scheduled_sending(settings)
 
 
-def event_recorder(settings: Settings) -> EventRecorder | None:
+def event_recorder(settings: Settings, sessions: sessionmaker[Session]) -> EventRecorder | None:
     """THE HOOK for the scheduler's event recording: what stores the SendGrid webhook's
     verified events (returning how many were new). The route checks the signature
     first: without DRIP_SENDGRID_WEBHOOK_KEY every request is refused with 403."""
-    return events.recorder(settings, Runtime(settings).sessions)
+    return events.recorder(settings, sessions)
 
 
 def serve(
@@ -50,13 +51,14 @@ def serve(
     """
     settings = get_settings()
     check_can_send(settings, "drip serve")
-    app = create_app(
-        settings,
-        background=lambda: scheduler_job(settings),
-        record_events=event_recorder(settings),
-    )
-    access_log.install()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+    with closing(runtime()) as rt:  # the recorder's connections, released when serving ends
+        app = create_app(
+            settings,
+            background=lambda: scheduler_job(settings),
+            record_events=event_recorder(settings, rt.sessions),
+        )
+        access_log.install()
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
 
 
 @users_app.callback()

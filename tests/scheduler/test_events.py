@@ -364,13 +364,12 @@ def test_drip_serve_records_through_its_hook(
     unkeyed = hooked.model_copy(update={"sendgrid_webhook_key": None})
     answers = []
     for settings in (hooked, unkeyed):
-        hook = event_recorder(settings)
+        hook = event_recorder(settings, sessions)
         assert isinstance(hook, Recorder)
         with TestClient(create_app(settings, record_events=hook)) as client:
             answers.append(
                 client.post("/webhooks/sendgrid", content=body, headers=signer.sign(body))
             )
-        hook.sessions.kw["bind"].dispose()
     assert answers[0].json() == {"received": 1, "recorded": 1}
     assert answers[1].status_code == 403  # no key: refused, as before the recorder
     assert len(stored(sessions)) == 1
